@@ -1,0 +1,217 @@
+/**
+ * The contract between the relay (Cloudflare Worker) and the home worker (Node):
+ * job types, their payloads and every message that crosses the wire.
+ *
+ * Both halves import these schemas; types are inferred from them and never written twice.
+ * Times on the wire are milliseconds since the Unix epoch (UTC).
+ */
+import { z } from "zod";
+
+/** A full 40-hex git commit sha. */
+export const GitSha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex git sha");
+
+/** `owner/name` of a GitHub repository. */
+export const RepoFullName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must look like owner/name");
+
+/** Job type names: lower-case words joined by `_`, `.`, `:` or `-`. */
+export const JobType = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, "must be 1-64 chars of a-z, 0-9, _ . : - starting with a letter");
+
+/** The job type a push (or the safety-net schedule) turns into. */
+export const SYNC_JOB_TYPE = "sync_and_generate_content" as const;
+
+/** Prefix of `repository_dispatch` event types the relay turns into manual jobs. */
+export const DISPATCH_PREFIX = "factory." as const;
+
+export const JobState = z.enum(["queued", "leased", "done", "dead"]);
+export type JobState = z.infer<typeof JobState>;
+
+/** Paths touched by the commits of a push (merged over coalesced pushes). */
+export const ChangedPaths = z.object({
+  added: z.array(z.string()).default([]),
+  modified: z.array(z.string()).default([]),
+  removed: z.array(z.string()).default([]),
+});
+export type ChangedPaths = z.infer<typeof ChangedPaths>;
+
+/**
+ * Payload of a `sync_and_generate_content` job: only what the worker needs, never the raw webhook body.
+ * `after` is null for scheduled and manual syncs: the worker then takes the branch head.
+ */
+export const SyncPayload = z.object({
+  trigger: z.enum(["push", "schedule", "manual"]),
+  repository: RepoFullName,
+  cloneUrl: z.string().min(1),
+  ref: z.string().min(1), // e.g. refs/heads/main
+  branch: z.string().min(1), // e.g. main
+  before: GitSha.nullable(),
+  after: GitSha.nullable(),
+  pusher: z.string().nullable(),
+  changes: ChangedPaths,
+  /** Every delivery id folded into this job (one, or more after coalescing). */
+  deliveryIds: z.array(z.string()).default([]),
+  receivedAt: z.number().int(),
+  /** How many pushes were coalesced into this job (1 = none). */
+  coalesced: z.number().int().min(1).default(1),
+});
+export type SyncPayload = z.infer<typeof SyncPayload>;
+
+/** Payload of a manual `factory.*` job from `repository_dispatch`. */
+export const DispatchPayload = z.object({
+  trigger: z.literal("dispatch"),
+  repository: RepoFullName,
+  cloneUrl: z.string().min(1),
+  branch: z.string().min(1).nullable(),
+  eventType: z.string(),
+  clientPayload: z.record(z.string(), z.unknown()).default({}),
+  deliveryIds: z.array(z.string()).default([]),
+  receivedAt: z.number().int(),
+});
+export type DispatchPayload = z.infer<typeof DispatchPayload>;
+
+/** One attempt at a job, as the relay remembers it. */
+export const Attempt = z.object({
+  attempt: z.number().int().min(1),
+  worker: z.string(),
+  leasedAt: z.number().int(),
+  endedAt: z.number().int().nullable(),
+  outcome: z.enum(["running", "completed", "failed", "released", "expired"]),
+  error: z.string().nullable(),
+});
+export type Attempt = z.infer<typeof Attempt>;
+
+/** A job as the relay stores and serves it. */
+export const Job = z.object({
+  id: z.string(),
+  type: JobType,
+  state: JobState,
+  payload: z.record(z.string(), z.unknown()),
+  dedupeKey: z.string().nullable(),
+  attempts: z.number().int().min(0),
+  maxAttempts: z.number().int().min(1),
+  runAt: z.number().int(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  lastError: z.string().nullable(),
+  leasedBy: z.string().nullable(),
+  leaseExpiresAt: z.number().int().nullable(),
+  progress: z.unknown().optional(),
+  result: z.unknown().optional(),
+});
+export type Job = z.infer<typeof Job>;
+
+/** `GET /v1/jobs/:id` adds the attempt history. */
+export const JobDetail = Job.extend({ history: z.array(Attempt) });
+export type JobDetail = z.infer<typeof JobDetail>;
+
+export const Lease = z.object({ token: z.string().min(16), expiresAt: z.number().int() });
+export type Lease = z.infer<typeof Lease>;
+
+/** 200 body of `GET /v1/jobs/next`. */
+export const LeaseResponse = z.object({ job: Job, lease: Lease });
+export type LeaseResponse = z.infer<typeof LeaseResponse>;
+
+/** Free-form progress a worker reports with a heartbeat (shown on the dashboard). */
+export const Progress = z.object({
+  step: z.string().max(200).optional(),
+  message: z.string().max(1000).optional(),
+  fraction: z.number().min(0).max(1).optional(),
+});
+export type Progress = z.infer<typeof Progress>;
+
+export const HeartbeatRequest = z.object({ leaseToken: z.string().min(1), progress: Progress.optional() });
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
+export const HeartbeatResponse = z.object({ expiresAt: z.number().int() });
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
+
+/** What one step of the home pipeline did, as reported in a job's result. */
+export const StepReport = z.object({
+  key: z.string(),
+  kind: z.string(),
+  status: z.enum(["ran", "skipped", "failed"]),
+  ms: z.number().min(0),
+  produced: z.array(z.string()).default([]),
+  note: z.string().optional(),
+});
+export type StepReport = z.infer<typeof StepReport>;
+
+/** The result a worker sends with `complete`. */
+export const JobResult = z.object({
+  sha: GitSha.nullable().optional(),
+  steps: z.array(StepReport).default([]),
+  ran: z.number().int().min(0).default(0),
+  skipped: z.number().int().min(0).default(0),
+  produced: z.array(z.string()).default([]),
+  summary: z.string().max(2000).optional(),
+});
+export type JobResult = z.infer<typeof JobResult>;
+
+export const CompleteRequest = z.object({ leaseToken: z.string().min(1), result: JobResult.optional() });
+export type CompleteRequest = z.infer<typeof CompleteRequest>;
+
+export const FailRequest = z.object({
+  leaseToken: z.string().min(1),
+  error: z.string().min(1).max(8000),
+  retryable: z.boolean(),
+  /** Earliest next run the worker asks for (e.g. after a daily quota reset); the relay may pick later. */
+  retryAt: z.number().int().optional(),
+});
+export type FailRequest = z.infer<typeof FailRequest>;
+
+/** 200 body of `fail`: where the job went. */
+export const FailResponse = z.object({
+  state: z.enum(["queued", "dead"]),
+  runAt: z.number().int().nullable(),
+  attempts: z.number().int(),
+});
+export type FailResponse = z.infer<typeof FailResponse>;
+
+export const ReleaseRequest = z.object({ leaseToken: z.string().min(1) });
+export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+
+/** `POST /v1/jobs`: manual enqueue. */
+export const EnqueueRequest = z.object({
+  type: JobType,
+  payload: z.record(z.string(), z.unknown()).default({}),
+  dedupeKey: z.string().min(1).max(200).optional(),
+  runAt: z.number().int().optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+});
+export type EnqueueRequest = z.infer<typeof EnqueueRequest>;
+
+/** 202 body of the webhook and of manual enqueue when a job was stored (or found). */
+export const EnqueueResponse = z.object({
+  jobId: z.string(),
+  deduplicated: z.boolean().optional(),
+  coalesced: z.boolean().optional(),
+});
+export type EnqueueResponse = z.infer<typeof EnqueueResponse>;
+
+/** 202 body when the webhook was valid but nothing is to be done. */
+export const IgnoredResponse = z.object({ ignored: z.string() });
+export type IgnoredResponse = z.infer<typeof IgnoredResponse>;
+
+export const JobList = z.object({ jobs: z.array(Job), nextCursor: z.string().nullable() });
+export type JobList = z.infer<typeof JobList>;
+
+export const Stats = z.object({
+  counts: z.object({ queued: z.number(), leased: z.number(), done: z.number(), dead: z.number() }),
+  oldestQueuedAgeMs: z.number().nullable(),
+  workers: z.array(z.object({ name: z.string(), lastSeenAt: z.number().int() })),
+  now: z.number().int(),
+});
+export type Stats = z.infer<typeof Stats>;
+
+/** Every error body the relay sends: a machine-readable code and a sentence that says what to do. */
+export const ErrorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** The longest `wait` (seconds) a long poll may ask for. */
+export const MAX_WAIT_SECONDS = 50;

@@ -1,0 +1,11 @@
+/**
+ * Every `factory` subcommand group registers itself here, one module per concern,
+ * so cli.ts stays a thin shell.
+ */
+import type { Command } from "commander";
+
+/** A module that adds subcommands to the `factory` program. */
+export type CommandModule = (program: Command) => void;
+
+/** All command modules, in the order they appear in `factory --help`. */
+export const commandModules: CommandModule[] = [];

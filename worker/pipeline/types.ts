@@ -1,0 +1,141 @@
+/**
+ * The contract between the job runner and the pipeline stages.
+ *
+ * A job becomes an ordered list of {@link PlannedStep}s. Each stage (knowledge-base check,
+ * script writing, narration, rendering, publishing) contributes steps; the runner
+ * (worker/pipeline/runner.ts) executes them in order against the ledger:
+ *
+ *  - a step's input hash = sha256(kind, version, canonical JSON of `inputs(deps)`);
+ *  - if the ledger holds a finished run of the same key with the same input hash, the step
+ *    is skipped and its recorded output is reused;
+ *  - otherwise `run()` executes and its output is recorded before the next step starts.
+ *
+ * So "only changed atoms are rewritten" falls out of the hashes: an atom whose inputs did
+ * not change has the same hash and costs nothing.
+ */
+import type { ChangedPaths, Job } from "../../shared/jobs.ts";
+import type { Course, PLCAtom } from "../../shared/models.ts";
+
+/** Structured logger: readable on a TTY, JSON lines otherwise. Fields carry jobId and step. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+/** A knowledge base that parsed and validated. */
+export interface KnowledgeBase {
+  atoms: PLCAtom[];
+  courses: Course[];
+}
+
+/** The repository at the job's sha, as the planner sees it. */
+export interface RepoSnapshot {
+  /** Absolute path of the checkout (worker-owned under WORK_DIR, or a local repo for `run --local`). */
+  dir: string;
+  /** The commit checked out; null for a local run on a dirty tree. */
+  sha: string | null;
+  /** owner/name, or "local" for `run --local`. */
+  repository: string;
+  branch: string;
+  /** What the push changed; null when unknown (schedule, manual, local). Informational only: hashes decide. */
+  changes: ChangedPaths | null;
+}
+
+/** What a step produced. Everything here is recorded in the ledger and must be JSON-serialisable. */
+export interface StepOutput {
+  /** Files it made, by role ("script", "lesson", "thumbnail", …), relative to WORK_DIR/artifacts. */
+  files?: Record<string, string>;
+  /** Ids of side effects outside this machine ("videoId", "playlistId", …). */
+  external?: Record<string, string>;
+  /** Small JSON the next steps need (e.g. a VideoScript's hash, durations). */
+  data?: unknown;
+  /** Counters worth keeping (tokens in/out/cache, seconds of audio, …). */
+  usage?: Record<string, number>;
+  /** One line for the job result and the log. */
+  note?: string;
+}
+
+/** Thrown by a step to fail the job with a clear message. */
+export class StepError extends Error {
+  /** @param retryable whether trying again later can help (network, quota) or not (broken input). */
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** Earliest useful retry time (ms epoch), e.g. after a daily quota reset. */
+    readonly retryAt?: number,
+  ) {
+    super(message);
+    this.name = "StepError";
+  }
+}
+
+/** Settings a step may read. Each stage validates the part it owns. */
+export type PipelineSettings = Record<string, unknown>;
+
+/** What the runner hands a running step. */
+export interface StepContext {
+  job: Job | null; // null for `factory run --local`
+  snapshot: RepoSnapshot;
+  kb: KnowledgeBase | null;
+  /** WORK_DIR (absolute). */
+  workDir: string;
+  /** WORK_DIR/artifacts (absolute); StepOutput.files are relative to it. */
+  artifactsDir: string;
+  settings: PipelineSettings;
+  /** Aborted on shutdown, lost lease or a second signal: stop at the next safe point. */
+  signal: AbortSignal;
+  log: Logger;
+  /** Outputs of the steps named in dependsOn, by key. */
+  deps: Readonly<Record<string, StepOutput>>;
+  /**
+   * Values this step recorded durably in an earlier, interrupted attempt (e.g. an upload session URI).
+   * Read them first: they are how a step resumes instead of repeating a side effect.
+   */
+  recorded: Readonly<Record<string, string>>;
+  /** Records a side effect in the ledger (fsync'd) before the step goes on. */
+  record(name: string, value: string): void;
+  /** Progress of a long step (drives the progress bar and the relay heartbeat). */
+  progress(fraction: number, message?: string): void;
+}
+
+/** One step of a plan. */
+export interface PlannedStep {
+  /** Unique within a repository: "kb-check", "script:ohms-law", "narrate:ohms-law", … */
+  key: string;
+  /** "kb-check" | "write-script" | "narrate" | "render" | "publish" | … */
+  kind: string;
+  /** Bump when the step's code changes what it would produce: every cached output is then remade. */
+  version: number;
+  /** Keys of steps whose outputs this step reads. They always come earlier in the plan. */
+  dependsOn: string[];
+  /** Pure: everything that decides the output. Hashed into the input hash. */
+  inputs(deps: Readonly<Record<string, StepOutput>>): unknown;
+  run(ctx: StepContext): Promise<StepOutput>;
+}
+
+/** What a stage plans from. */
+export interface PlanInput {
+  snapshot: RepoSnapshot;
+  kb: KnowledgeBase | null;
+  settings: PipelineSettings;
+  job: Job | null;
+}
+
+/** A stage contributes steps to a plan. Pure: no I/O in plan(). */
+export interface Stage {
+  name: string;
+  plan(input: PlanInput): PlannedStep[];
+}
+
+/** Step keys, so stages can name each other's steps without importing each other. */
+export const stepKey = {
+  kbCheck: () => "kb-check",
+  script: (atomId: string) => `script:${atomId}`,
+  narrate: (atomId: string) => `narrate:${atomId}`,
+  render: (atomId: string) => `render:${atomId}`,
+  publish: (atomId: string) => `publish:${atomId}`,
+  writeback: () => "writeback",
+} as const;
