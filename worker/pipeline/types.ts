@@ -130,7 +130,15 @@ export interface Stage {
   plan(input: PlanInput): PlannedStep[];
 }
 
-/** Step keys, so stages can name each other's steps without importing each other. */
+/**
+ * Step keys, so stages can name each other's steps without importing each other.
+ *
+ * What each step kind leaves in its {@link StepOutput} (the contract between stages):
+ *  - `script:<atom>`  (write-script): `data` = the VideoScript; `files.script` = its JSON.
+ *  - `narrate:<atom>` (narrate): `data` = MediaAssets["narration"] (clip paths relative to artifactsDir).
+ *  - `render:<atom>`  (render): `data` = MediaAssets; `files` = lesson, short, thumbnail, captionsSrt, captionsVtt.
+ *  - `publish:<atom>` (publish): `external.videoId` (+ `playlistId`); `data` = { url, privacy, publishAt? }.
+ */
 export const stepKey = {
   kbCheck: () => "kb-check",
   script: (atomId: string) => `script:${atomId}`,
