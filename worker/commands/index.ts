@@ -3,9 +3,13 @@
  * so cli.ts stays a thin shell.
  */
 import type { Command } from "commander";
+import { registerServiceCommands } from "./service.ts";
 
 /** A module that adds subcommands to the `factory` program. */
 export type CommandModule = (program: Command) => void;
 
 /** All command modules, in the order they appear in `factory --help`. */
-export const commandModules: CommandModule[] = [];
+export const commandModules: CommandModule[] = [
+  // one line per module; keep the trailing comma
+  registerServiceCommands,
+];
