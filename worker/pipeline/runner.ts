@@ -1,0 +1,201 @@
+/**
+ * Runs a job's plan against the ledger: the thin shell around plan.ts.
+ *
+ * Steps run one at a time, in plan order. Each step is either skipped (a finished run with the
+ * same input hash is in the ledger: its output is reused) or run, with "running" written to the
+ * ledger before and its output after, so a worker killed at any moment resumes at the first
+ * unfinished step. Between steps the runner checks the soft stop (shutdown, lost lease) and
+ * hands back "stopped" rather than starting the next step.
+ */
+import { join } from "node:path";
+import type { Job, JobResult, Progress, StepReport } from "../../shared/jobs.ts";
+import type { Ledger, StepId } from "../ledger.ts";
+import { assemblePlan, decideStep, depsOf } from "./plan.ts";
+import {
+  StepError,
+  type KnowledgeBase,
+  type Logger,
+  type PipelineSettings,
+  type RepoSnapshot,
+  type Stage,
+  type StepContext,
+  type StepOutput,
+} from "./types.ts";
+
+/** Loads the knowledge base of a checkout: the KB, or a formatted report of its problems. */
+export type KbLoader = (repoDir: string) => Promise<{ kb: KnowledgeBase | null; problems: string | null }>;
+
+/** Everything one pipeline run needs; I/O and time come in from outside. */
+export interface RunPipelineOptions {
+  job: Job | null;
+  snapshot: RepoSnapshot;
+  stages: readonly Stage[];
+  ledger: Ledger;
+  settings: PipelineSettings;
+  /** WORK_DIR, absolute. */
+  workDir: string;
+  loadKb: KbLoader;
+  log: Logger;
+  /** Hard stop, handed to every step: the step should stop at its next safe point. */
+  signal: AbortSignal;
+  /** Soft stop, checked between steps: no further step starts. */
+  stopAtBoundary?: AbortSignal;
+  now?: () => number;
+  /** Overall progress (drives heartbeats and the progress bar). */
+  onProgress?: (p: Progress) => void;
+}
+
+/** How a pipeline run ended. `result` always says what ran before the end. */
+export type PipelineOutcome =
+  | { kind: "completed"; result: JobResult }
+  | { kind: "failed"; error: string; retryable: boolean; retryAt?: number; result: JobResult }
+  | { kind: "stopped"; reason: string; result: JobResult };
+
+/** Runs the pipeline for one job (or one local run). Never throws for a step's failure. */
+export async function runPipeline(o: RunPipelineOptions): Promise<PipelineOutcome> {
+  const now = o.now ?? Date.now;
+  const repository = o.snapshot.repository;
+  const artifactsDir = join(o.workDir, "artifacts");
+  const reports: StepReport[] = [];
+  const outputs = new Map<string, StepOutput>();
+  const result = () => summarise(o.snapshot.sha, reports);
+  const stopReason = () => stopReasonOf(o.stopAtBoundary) ?? stopReasonOf(o.signal);
+
+  const fail = (e: unknown, step?: string): PipelineOutcome => {
+    const err = e instanceof StepError ? e : null;
+    const message = (err?.message ?? (e instanceof Error ? e.message : String(e))) || "unknown error";
+    o.log.error(`failed: ${message}`, { step: step ?? null, retryable: err ? err.retryable : true });
+    return {
+      kind: "failed",
+      error: (step ? `step ${step}: ${message}` : message).slice(0, 8000),
+      // An unexpected exception (not a StepError) may be transient: let the relay's attempts decide.
+      retryable: err ? err.retryable : true,
+      ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}),
+      result: result(),
+    };
+  };
+
+  let kb: KnowledgeBase | null;
+  try {
+    const loaded = await o.loadKb(o.snapshot.dir);
+    if (loaded.problems) {
+      return fail(new StepError(`the knowledge base has problems; fix them and push again:\n${loaded.problems}`, false), "kb-load");
+    }
+    kb = loaded.kb;
+  } catch (e) {
+    return fail(e, "kb-load");
+  }
+
+  let plan;
+  try {
+    plan = assemblePlan(o.stages, { snapshot: o.snapshot, kb, settings: o.settings, job: o.job });
+  } catch (e) {
+    return fail(e instanceof StepError ? e : new StepError(`planning failed: ${(e as Error).message}`, false));
+  }
+  o.log.info(`plan: ${plan.length} step(s)`, { steps: plan.map((s) => s.key) });
+
+  for (const [index, step] of plan.entries()) {
+    const why = stopReason();
+    if (why) return { kind: "stopped", reason: why, result: result() };
+    const log = o.log.child({ step: step.key });
+    const deps = depsOf(step, outputs);
+    let decision;
+    try {
+      decision = decideStep(step, deps, (key, hash) => o.ledger.findDone({ repository, key, inputHash: hash })?.output ?? null);
+    } catch (e) {
+      return fail(e, step.key);
+    }
+    if (decision.action === "skip") {
+      outputs.set(step.key, decision.output);
+      reports.push({ key: step.key, kind: step.kind, status: "skipped", ms: 0, produced: [], note: "unchanged" });
+      log.info("skipped: unchanged since its last run");
+      continue;
+    }
+
+    const id: StepId = { repository, key: step.key, inputHash: decision.inputHash };
+    const recorded = o.ledger.recorded(id);
+    o.ledger.startStep(id, step.kind, o.job?.id ?? null, now());
+    const started = now();
+    o.onProgress?.({ step: step.key, fraction: index / plan.length });
+    log.info(Object.keys(recorded).length ? "resuming with recorded values" : "running", {
+      recorded: Object.keys(recorded),
+    });
+    const ctx: StepContext = {
+      job: o.job,
+      snapshot: o.snapshot,
+      kb,
+      workDir: o.workDir,
+      artifactsDir,
+      settings: o.settings,
+      signal: o.signal,
+      log,
+      deps,
+      recorded,
+      record: (name, value) => o.ledger.record(id, name, value, now()),
+      progress: (fraction, message) =>
+        o.onProgress?.({
+          step: step.key,
+          fraction: (index + Math.min(Math.max(fraction, 0), 1)) / plan.length,
+          ...(message ? { message: message.slice(0, 1000) } : {}),
+        }),
+    };
+    let output: StepOutput;
+    try {
+      output = await step.run(ctx);
+      // Recorded as JSON: refuse now what could not be read back later.
+      JSON.parse(JSON.stringify(output ?? {}));
+    } catch (e) {
+      const interrupted = o.signal.aborted && !(e instanceof StepError);
+      const message = interrupted ? `interrupted: ${stopReasonOf(o.signal)}` : e instanceof Error ? e.message : String(e);
+      o.ledger.failStep(id, message, now());
+      if (interrupted) {
+        log.warn("interrupted; it will run again on the next attempt");
+        return { kind: "stopped", reason: stopReasonOf(o.signal) ?? "aborted", result: result() };
+      }
+      reports.push({ key: step.key, kind: step.kind, status: "failed", ms: now() - started, produced: [], note: message.slice(0, 500) });
+      return fail(e, step.key);
+    }
+    output = output ?? {};
+    o.ledger.finishStep(id, output, now());
+    outputs.set(step.key, output);
+    const produced = producedBy(output);
+    reports.push({
+      key: step.key,
+      kind: step.kind,
+      status: "ran",
+      ms: Math.max(0, now() - started),
+      produced,
+      ...(output.note ? { note: output.note.slice(0, 500) } : {}),
+    });
+    log.info(output.note ? `done: ${output.note}` : "done", { produced });
+  }
+  o.onProgress?.({ fraction: 1, message: "done" });
+  return { kind: "completed", result: result() };
+}
+
+/** Files (relative to artifacts/) and external ids ("videoId=abc") a step produced. */
+function producedBy(out: StepOutput): string[] {
+  return [
+    ...Object.values(out.files ?? {}),
+    ...Object.entries(out.external ?? {}).map(([k, v]) => `${k}=${v}`),
+  ];
+}
+
+function summarise(sha: string | null, steps: StepReport[]): JobResult {
+  const ran = steps.filter((s) => s.status === "ran").length;
+  const skipped = steps.filter((s) => s.status === "skipped").length;
+  const produced = steps.flatMap((s) => s.produced);
+  const failed = steps.find((s) => s.status === "failed");
+  const summary =
+    `${ran} step(s) ran, ${skipped} skipped as unchanged` +
+    (produced.length ? `, produced ${produced.length} item(s)` : "") +
+    (failed ? `; ${failed.key} failed` : "");
+  return { sha, steps: steps.slice(0, 500), ran, skipped, produced: produced.slice(0, 1000), summary };
+}
+
+function stopReasonOf(signal: AbortSignal | undefined): string | null {
+  if (!signal?.aborted) return null;
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r.message;
+  return typeof r === "string" ? r : "stopped";
+}
