@@ -1,0 +1,614 @@
+/**
+ * The job queue: one SQLite-backed Durable Object holds every job, lease and attempt.
+ *
+ * Every state change is ONE guarded SQL statement (`... WHERE id = ? AND state = ? AND
+ * lease_token = ?`) with bound parameters, so a stale caller can never move a job it no
+ * longer holds. The object is single-threaded and SQL calls are synchronous, so the read that
+ * picks a job and the write that leases it cannot interleave with another request.
+ * Durability: a reply leaves the object only after its writes are committed (output gate).
+ *
+ * Long polls wait in memory (`waiters`): whatever makes a job ready (enqueue, release, retry,
+ * an alarm) hands it straight to the oldest waiter in the same turn, so wake-up is immediate.
+ * Hibernatable WebSockets (`/v1/jobs/ws`) get a "ready" message instead: an idle worker then
+ * costs no Durable Object duration at all (see docs/cost.md).
+ */
+import { DurableObject } from "cloudflare:workers";
+import type {
+  EnqueueResponse,
+  FailResponse,
+  Job,
+  JobDetail,
+  JobList,
+  JobState,
+  LeaseResponse,
+  Progress,
+  Stats,
+  SyncPayload,
+} from "../../shared/jobs.ts";
+import { queueConfig, type Env } from "../env.ts";
+import { type AttemptRow, type JobRow, rowToAttempt, rowToJob, SCHEMA } from "./schema.ts";
+import { makeJobId, makeLeaseToken, mergeSync, nextAfterFailure, type NextState, type QueueConfig } from "./rules.ts";
+
+/** What the Worker asks the queue to store. */
+export interface EnqueueSpec {
+  type: string;
+  payload: Record<string, unknown>;
+  dedupeKey?: string | undefined;
+  runAt?: number | undefined;
+  maxAttempts?: number | undefined;
+  /** Queued (not leased) jobs with the same key merge instead (sync jobs only). */
+  coalesceKey?: string | undefined;
+  /** GitHub delivery id: the same delivery again returns the same job. */
+  deliveryId?: string | undefined;
+}
+
+/** A repository the relay has seen, remembered for the scheduled safety-net sync. */
+export interface SeenRepository {
+  repository: string;
+  cloneUrl: string;
+  defaultBranch: string;
+}
+
+/** The result of an operation on one job: the value, or why it was refused. */
+export type Outcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: "not_found" | "lease_not_held" | "wrong_state"; state?: JobState };
+
+interface Waiter {
+  worker: string;
+  resolve: (lease: LeaseResponse | null) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** How often a worker's "last seen" is written at most (reads merge the in-memory value). */
+const WORKER_SEEN_WRITE_MS = 60_000;
+const LIST_MAX = 200;
+
+export class QueueObject extends DurableObject<Env> {
+  /** The clock; tests replace it through `runInDurableObject`. */
+  now: () => number = () => Date.now();
+  /** Uniform [0, 1) for retry jitter; replaceable in tests. */
+  random: () => number = () => Math.random();
+  /** Cryptographic random bytes for ids and lease tokens. */
+  randomBytes: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n));
+
+  private readonly sql: SqlStorage;
+  private readonly config: QueueConfig;
+  private readonly waiters: Waiter[] = [];
+  private readonly workerSeen = new Map<string, { at: number; written: number }>();
+  /** The alarm time we know is set; null = none; undefined = not read yet. */
+  private alarmAt: number | null | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.config = queueConfig(env);
+    for (const statement of SCHEMA) this.sql.exec(statement);
+    // Keep-alive pings are answered by the runtime without waking a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  /** Long polls currently waiting (for tests and stats). */
+  get waitingPolls(): number {
+    return this.waiters.length;
+  }
+
+  // ---- enqueue -------------------------------------------------------------------------
+
+  /** Stores a job (or finds its duplicate, or merges it into a queued sync) and wakes a poller. */
+  async enqueue(spec: EnqueueSpec, seen?: SeenRepository): Promise<EnqueueResponse> {
+    const now = this.now();
+    const response = this.ctx.storage.transactionSync(() => {
+      if (seen) this.rememberRepository(seen, now);
+      return this.store(spec, now);
+    });
+    if (!response.deduplicated && (spec.runAt ?? now) > now) await this.ensureAlarm(spec.runAt!);
+    await this.handOff(now);
+    return response;
+  }
+
+  /** Records a repository seen in a signed webhook that produced no job (e.g. `ping`). */
+  async rememberRepositoryOnly(seen: SeenRepository): Promise<void> {
+    this.rememberRepository(seen, this.now());
+  }
+
+  private store(spec: EnqueueSpec, now: number): EnqueueResponse {
+    if (spec.deliveryId) {
+      const hit = this.sql
+        .exec<{ job_id: string }>("SELECT job_id FROM deliveries WHERE delivery_id = ?", spec.deliveryId)
+        .toArray()[0];
+      if (hit) return { jobId: hit.job_id, deduplicated: true };
+    }
+    if (spec.dedupeKey) {
+      const hit = this.sql.exec<{ id: string }>("SELECT id FROM jobs WHERE dedupe_key = ?", spec.dedupeKey).toArray()[0];
+      if (hit) return { jobId: hit.id, deduplicated: true };
+    }
+    if (spec.coalesceKey) {
+      const queued = this.sql
+        .exec<{ id: string; payload: string }>(
+          "SELECT id, payload FROM jobs WHERE coalesce_key = ? AND state = 'queued' ORDER BY id LIMIT 1",
+          spec.coalesceKey,
+        )
+        .toArray()[0];
+      if (queued) {
+        const merged = mergeSync(JSON.parse(queued.payload) as SyncPayload, spec.payload as SyncPayload);
+        const updated = this.sql
+          .exec(
+            "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND state = 'queued' RETURNING id",
+            JSON.stringify(merged),
+            now,
+            queued.id,
+          )
+          .toArray();
+        if (updated.length === 1) {
+          this.recordDelivery(spec.deliveryId, queued.id, now);
+          return { jobId: queued.id, coalesced: true };
+        }
+      }
+    }
+    const id = makeJobId(now, this.randomBytes);
+    this.sql.exec(
+      `INSERT INTO jobs (id, type, state, payload, dedupe_key, coalesce_key, attempts, max_attempts, run_at, created_at, updated_at)
+       VALUES (?, ?, 'queued', ?, ?, ?, 0, ?, ?, ?, ?)`,
+      id,
+      spec.type,
+      JSON.stringify(spec.payload),
+      spec.dedupeKey ?? null,
+      spec.coalesceKey ?? null,
+      spec.maxAttempts ?? this.config.maxAttempts,
+      spec.runAt ?? now,
+      now,
+      now,
+    );
+    this.recordDelivery(spec.deliveryId, id, now);
+    return { jobId: id };
+  }
+
+  private recordDelivery(deliveryId: string | undefined, jobId: string, now: number): void {
+    if (!deliveryId) return;
+    this.sql.exec("INSERT INTO deliveries (delivery_id, job_id, received_at) VALUES (?, ?, ?)", deliveryId, jobId, now);
+  }
+
+  private rememberRepository(seen: SeenRepository, now: number): void {
+    this.sql.exec(
+      `INSERT INTO repositories (repository, clone_url, default_branch, last_seen_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (repository) DO UPDATE SET clone_url = excluded.clone_url,
+         default_branch = excluded.default_branch, last_seen_at = excluded.last_seen_at`,
+      seen.repository,
+      seen.cloneUrl,
+      seen.defaultBranch,
+      now,
+    );
+  }
+
+  /** Repositories seen in webhooks, oldest first. */
+  async repositories(): Promise<SeenRepository[]> {
+    return this.sql
+      .exec<{ repository: string; clone_url: string; default_branch: string }>(
+        "SELECT repository, clone_url, default_branch FROM repositories ORDER BY repository",
+      )
+      .toArray()
+      .map((r) => ({ repository: r.repository, cloneUrl: r.clone_url, defaultBranch: r.default_branch }));
+  }
+
+  // ---- leasing -------------------------------------------------------------------------
+
+  /**
+   * Leases the next ready job to `worker`, waiting up to `waitMs` for one. Resolves null when
+   * the wait passes with nothing ready.
+   */
+  async next(worker: string, waitMs: number): Promise<LeaseResponse | null> {
+    const now = this.now();
+    this.touchWorker(worker, now);
+    const lease = this.leaseOne(worker, now);
+    if (lease) {
+      await this.ensureAlarm(lease.lease.expiresAt);
+      return lease;
+    }
+    if (waitMs <= 0) return null;
+    return new Promise<LeaseResponse | null>((resolve) => {
+      const waiter: Waiter = {
+        worker,
+        resolve,
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve(null);
+        }, waitMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** One guarded statement moves the oldest ready job from queued to leased. */
+  private leaseOne(worker: string, now: number): LeaseResponse | null {
+    const token = makeLeaseToken(this.randomBytes);
+    const expiresAt = now + this.config.leaseMs;
+    const row = this.sql
+      .exec<JobRow>(
+        `UPDATE jobs SET state = 'leased', leased_by = ?, lease_token = ?, lease_expires_at = ?,
+           attempts = attempts + 1, progress = NULL, updated_at = ?
+         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT 1)
+           AND state = 'queued'
+         RETURNING *`,
+        worker,
+        token,
+        expiresAt,
+        now,
+        now,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    this.sql.exec(
+      "INSERT INTO attempts (lease_token, job_id, attempt, worker, leased_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')",
+      token,
+      row.id,
+      row.attempts,
+      worker,
+      now,
+    );
+    return { job: rowToJob(row), lease: { token, expiresAt } };
+  }
+
+  /** Gives ready jobs to waiting polls (oldest first) and tells WebSocket workers about the rest. */
+  private async handOff(now: number): Promise<void> {
+    let latestExpiry = 0;
+    while (this.waiters.length > 0) {
+      const waiter = this.waiters[0]!;
+      const lease = this.leaseOne(waiter.worker, now);
+      if (!lease) break;
+      this.waiters.shift();
+      clearTimeout(waiter.timer);
+      waiter.resolve(lease);
+      latestExpiry = lease.lease.expiresAt;
+    }
+    if (latestExpiry) await this.ensureAlarm(latestExpiry);
+    this.notifySockets(now);
+  }
+
+  // ---- lease holders -------------------------------------------------------------------
+
+  /** Extends the lease; optionally records progress. */
+  async heartbeat(id: string, token: string, progress?: Progress): Promise<Outcome<{ expiresAt: number }>> {
+    const now = this.now();
+    const expiresAt = now + this.config.leaseMs;
+    const row = this.sql
+      .exec<{ leased_by: string }>(
+        `UPDATE jobs SET lease_expires_at = ?, progress = COALESCE(?, progress), updated_at = ?
+         WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING leased_by`,
+        expiresAt,
+        progress === undefined ? null : JSON.stringify(progress),
+        now,
+        id,
+        token,
+      )
+      .toArray()[0];
+    if (!row) return this.refusal(id);
+    this.touchWorker(row.leased_by, now);
+    return { ok: true, value: { expiresAt } };
+  }
+
+  /** Marks the job done; refused unless the caller holds the current lease. */
+  async complete(id: string, token: string, result?: unknown): Promise<Outcome<Job>> {
+    const now = this.now();
+    const row = this.ctx.storage.transactionSync(() => {
+      const done = this.sql
+        .exec<JobRow>(
+          `UPDATE jobs SET state = 'done', result = ?, leased_by = NULL, lease_token = NULL, lease_expires_at = NULL,
+             updated_at = ?
+           WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING *`,
+          result === undefined ? null : JSON.stringify(result),
+          now,
+          id,
+          token,
+        )
+        .toArray()[0];
+      if (done) this.endAttempt(token, now, "completed", null);
+      return done;
+    });
+    if (!row) return this.refusal(id);
+    await this.ensureAlarm(now + this.config.doneRetentionMs);
+    return { ok: true, value: rowToJob(row) };
+  }
+
+  /** Records a failed attempt: queued again after backoff, or dead. */
+  async fail(
+    id: string,
+    token: string,
+    error: string,
+    retryable: boolean,
+    retryAt?: number,
+  ): Promise<Outcome<FailResponse>> {
+    const now = this.now();
+    const held = this.sql
+      .exec<{ attempts: number; max_attempts: number }>(
+        "SELECT attempts, max_attempts FROM jobs WHERE id = ? AND state = 'leased' AND lease_token = ?",
+        id,
+        token,
+      )
+      .toArray()[0];
+    if (!held) return this.refusal(id);
+    const next = nextAfterFailure({
+      attempts: held.attempts,
+      maxAttempts: held.max_attempts,
+      retryable,
+      now,
+      retryAt,
+      config: this.config,
+      random: this.random,
+    });
+    const moved = this.ctx.storage.transactionSync(() => this.endLease(id, token, next, error, "failed", now));
+    if (!moved) return this.refusal(id);
+    if (next.state === "queued") await this.ensureAlarm(next.runAt);
+    return { ok: true, value: { state: next.state, runAt: next.runAt, attempts: held.attempts } };
+  }
+
+  /** Gives the job back without spending an attempt (graceful shutdown). */
+  async release(id: string, token: string): Promise<Outcome<Job>> {
+    const now = this.now();
+    const row = this.ctx.storage.transactionSync(() => {
+      const r = this.sql
+        .exec<JobRow>(
+          `UPDATE jobs SET state = 'queued', attempts = attempts - 1, leased_by = NULL, lease_token = NULL,
+             lease_expires_at = NULL, updated_at = ?
+           WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING *`,
+          now,
+          id,
+          token,
+        )
+        .toArray()[0];
+      if (r) this.endAttempt(token, now, "released", null);
+      return r;
+    });
+    if (!row) return this.refusal(id);
+    await this.handOff(now);
+    return { ok: true, value: rowToJob(row) };
+  }
+
+  /** One guarded statement moves a leased job to its next state after a bad attempt. */
+  private endLease(id: string, token: string, next: NextState, error: string, outcome: string, now: number): boolean {
+    const r = this.sql
+      .exec(
+        `UPDATE jobs SET state = ?, run_at = COALESCE(?, run_at), last_error = ?, leased_by = NULL,
+           lease_token = NULL, lease_expires_at = NULL, updated_at = ?
+         WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING id`,
+        next.state,
+        next.runAt,
+        error,
+        now,
+        id,
+        token,
+      )
+      .toArray();
+    if (r.length === 1) this.endAttempt(token, now, outcome, error);
+    return r.length === 1;
+  }
+
+  private endAttempt(token: string, now: number, outcome: string, error: string | null): void {
+    this.sql.exec(
+      "UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE lease_token = ? AND outcome = 'running'",
+      now,
+      outcome,
+      error,
+      token,
+    );
+  }
+
+  /** Why a guarded change matched no row: the job is unknown, or its lease is not the caller's. */
+  private refusal(id: string): Outcome<never> {
+    const row = this.sql.exec<{ state: string }>("SELECT state FROM jobs WHERE id = ?", id).toArray()[0];
+    if (!row) return { ok: false, code: "not_found" };
+    return { ok: false, code: "lease_not_held", state: row.state as JobState };
+  }
+
+  // ---- operators -----------------------------------------------------------------------
+
+  /** Dead → queued, with a fresh set of attempts. */
+  async retry(id: string): Promise<Outcome<Job>> {
+    const now = this.now();
+    const row = this.sql
+      .exec<JobRow>(
+        `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, updated_at = ?
+         WHERE id = ? AND state = 'dead' RETURNING *`,
+        now,
+        now,
+        id,
+      )
+      .toArray()[0];
+    if (!row) return this.wrongState(id);
+    await this.handOff(now);
+    return { ok: true, value: rowToJob(row) };
+  }
+
+  /** Deletes a job that is not leased (with its history and delivery ids). */
+  async remove(id: string): Promise<Outcome<{ id: string }>> {
+    const deleted = this.ctx.storage.transactionSync(() => {
+      const r = this.sql.exec("DELETE FROM jobs WHERE id = ? AND state != 'leased' RETURNING id", id).toArray();
+      if (r.length === 1) {
+        this.sql.exec("DELETE FROM attempts WHERE job_id = ?", id);
+        this.sql.exec("DELETE FROM deliveries WHERE job_id = ?", id);
+      }
+      return r.length === 1;
+    });
+    return deleted ? { ok: true, value: { id } } : this.wrongState(id);
+  }
+
+  private wrongState(id: string): Outcome<never> {
+    const row = this.sql.exec<{ state: string }>("SELECT state FROM jobs WHERE id = ?", id).toArray()[0];
+    return row ? { ok: false, code: "wrong_state", state: row.state as JobState } : { ok: false, code: "not_found" };
+  }
+
+  // ---- reads ---------------------------------------------------------------------------
+
+  async get(id: string): Promise<JobDetail | null> {
+    const row = this.sql.exec<JobRow>("SELECT * FROM jobs WHERE id = ?", id).toArray()[0];
+    if (!row) return null;
+    const history = this.sql
+      .exec<AttemptRow>(
+        "SELECT attempt, worker, leased_at, ended_at, outcome, error FROM attempts WHERE job_id = ? ORDER BY leased_at, rowid",
+        id,
+      )
+      .toArray()
+      .map(rowToAttempt);
+    return { ...rowToJob(row), history };
+  }
+
+  /** Newest first; `cursor` is the last id of the previous page. */
+  async list(state: JobState | undefined, limit: number, cursor: string | undefined): Promise<JobList> {
+    const take = Math.min(Math.max(1, limit), LIST_MAX);
+    const rows = this.sql
+      .exec<JobRow>(
+        `SELECT * FROM jobs WHERE (? IS NULL OR state = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?`,
+        state ?? null,
+        state ?? null,
+        cursor ?? null,
+        cursor ?? null,
+        take + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, take);
+    return { jobs: page.map(rowToJob), nextCursor: rows.length > take ? page[page.length - 1]!.id : null };
+  }
+
+  async stats(): Promise<Stats> {
+    const now = this.now();
+    const counts = { queued: 0, leased: 0, done: 0, dead: 0 };
+    for (const r of this.sql.exec<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")) {
+      counts[r.state as keyof typeof counts] = r.n;
+    }
+    const oldest = this.sql
+      .exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM jobs WHERE state = 'queued'")
+      .one().t;
+    const seen = new Map<string, number>();
+    for (const r of this.sql.exec<{ name: string; last_seen_at: number }>("SELECT name, last_seen_at FROM workers")) {
+      seen.set(r.name, r.last_seen_at);
+    }
+    for (const [name, s] of this.workerSeen) seen.set(name, Math.max(s.at, seen.get(name) ?? 0));
+    const workers = [...seen].map(([name, lastSeenAt]) => ({ name, lastSeenAt })).sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+    return { counts, oldestQueuedAgeMs: oldest === null ? null : now - oldest, workers, now };
+  }
+
+  /** Remembers when a worker was last seen; written at most once a minute per worker. */
+  private touchWorker(name: string, now: number): void {
+    const s = this.workerSeen.get(name);
+    if (s && now - s.written < WORKER_SEEN_WRITE_MS) {
+      s.at = now;
+      return;
+    }
+    this.workerSeen.set(name, { at: now, written: now });
+    this.sql.exec(
+      "INSERT INTO workers (name, last_seen_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+      name,
+      now,
+    );
+  }
+
+  // ---- time ----------------------------------------------------------------------------
+
+  /**
+   * Expired leases go back to the queue (spending the attempt) or die; completed jobs past
+   * retention are pruned; ready jobs go to waiting polls; then the next alarm is set.
+   */
+  override async alarm(): Promise<void> {
+    const now = this.now();
+    this.alarmAt = null;
+    const expired = this.sql
+      .exec<{ id: string; attempts: number; max_attempts: number; lease_token: string; leased_by: string }>(
+        `SELECT id, attempts, max_attempts, lease_token, leased_by FROM jobs
+         WHERE state = 'leased' AND lease_expires_at <= ?`,
+        now,
+      )
+      .toArray();
+    this.ctx.storage.transactionSync(() => {
+      for (const job of expired) {
+        const next = nextAfterFailure({
+          attempts: job.attempts,
+          maxAttempts: job.max_attempts,
+          retryable: true,
+          now,
+          config: this.config,
+          random: this.random,
+        });
+        const error = `lease expired: worker "${job.leased_by}" stopped heartbeating`;
+        this.endLease(job.id, job.lease_token, next, error, "expired", now);
+      }
+      const cutoff = now - this.config.doneRetentionMs;
+      const stale = "SELECT id FROM jobs WHERE state = 'done' AND updated_at <= ?";
+      this.sql.exec(`DELETE FROM attempts WHERE job_id IN (${stale})`, cutoff);
+      this.sql.exec(`DELETE FROM deliveries WHERE job_id IN (${stale})`, cutoff);
+      this.sql.exec("DELETE FROM jobs WHERE state = 'done' AND updated_at <= ?", cutoff);
+    });
+    await this.handOff(now);
+    const next = this.sql
+      .exec<{ t: number | null }>(
+        `SELECT MIN(t) AS t FROM (
+           SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'leased'
+           UNION ALL SELECT MIN(run_at) FROM jobs WHERE state = 'queued' AND run_at > ?
+           UNION ALL SELECT MIN(updated_at) + ? FROM jobs WHERE state = 'done')`,
+        now,
+        this.config.doneRetentionMs,
+      )
+      .one().t;
+    if (next !== null) await this.ensureAlarm(next);
+  }
+
+  /** Makes sure an alarm fires no later than `at` (an earlier alarm just re-plans). */
+  private async ensureAlarm(at: number): Promise<void> {
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  // ---- WebSocket wake-up channel -------------------------------------------------------
+
+  /** Accepts a worker's wake-up socket with the hibernation API (see routes/socket.ts). */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("The queue object only accepts WebSocket upgrades here.", { status: 426 });
+    }
+    const worker = new URL(request.url).searchParams.get("worker") ?? "unnamed";
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1], [worker]);
+    const now = this.now();
+    this.touchWorker(worker, now);
+    if (this.hasReadyJob(now)) pair[1].send(READY_MESSAGE);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** Workers may ask "ready?" after reconnecting; anything else is ignored. */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (message === "ready?" && this.hasReadyJob(this.now())) ws.send(READY_MESSAGE);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** Tells every connected worker that a job is ready (they race to lease it; one wins). */
+  private notifySockets(now: number): void {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0 || !this.hasReadyJob(now)) return;
+    for (const ws of sockets) {
+      try {
+        ws.send(READY_MESSAGE);
+      } catch {
+        // A socket closing right now: its worker reconnects and asks again.
+      }
+    }
+  }
+
+  private hasReadyJob(now: number): boolean {
+    return this.sql.exec("SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= ? LIMIT 1", now).toArray().length > 0;
+  }
+}
+
+/** The one message the wake-up channel sends. */
+export const READY_MESSAGE = JSON.stringify({ type: "ready" });

@@ -1,0 +1,145 @@
+/**
+ * The worker API under /v1 (bearer auth is applied by app.ts): long-poll leasing, lease
+ * holder calls (heartbeat/complete/fail/release), manual enqueue and operator reads.
+ * Bodies are validated with the shared zod schemas; the queue object does the rest.
+ */
+import { Hono, type Context } from "hono";
+import type { z } from "zod";
+import {
+  CompleteRequest,
+  EnqueueRequest,
+  FailRequest,
+  HeartbeatRequest,
+  JobState,
+  MAX_WAIT_SECONDS,
+  ReleaseRequest,
+} from "../../shared/jobs.ts";
+import type { Env } from "../env.ts";
+import { HttpError, validationError } from "../errors.ts";
+import type { Outcome } from "../queue/QueueObject.ts";
+import { queueStub } from "../queue/stub.ts";
+
+export const jobRoutes = new Hono<{ Bindings: Env }>();
+
+const WORKER_NAME = /^[A-Za-z0-9_.:@-]{1,100}$/;
+
+jobRoutes.get("/v1/jobs/next", async (c) => {
+  const waitParam = c.req.query("wait") ?? "0";
+  const wait = Number(waitParam);
+  if (!/^\d+$/.test(waitParam) || wait > MAX_WAIT_SECONDS) {
+    throw new HttpError(400, "bad_request", `\`wait\` must be whole seconds from 0 to ${MAX_WAIT_SECONDS}: fix the query.`);
+  }
+  const worker = c.req.query("worker") ?? "unnamed";
+  if (!WORKER_NAME.test(worker)) {
+    throw new HttpError(400, "bad_request", "`worker` must be 1-100 characters of A-Z a-z 0-9 _ . : @ -: rename the worker.");
+  }
+  const lease = await queueStub(c.env).next(worker, wait * 1000);
+  if (!lease) return c.body(null, 204);
+  return c.json(lease, 200);
+});
+
+jobRoutes.post("/v1/jobs/:id/heartbeat", async (c) => {
+  const req = await readBody(c, HeartbeatRequest, "heartbeat");
+  const out = await queueStub(c.env).heartbeat(c.req.param("id"), req.leaseToken, req.progress);
+  return c.json(unwrap(out, c.req.param("id")), 200);
+});
+
+jobRoutes.post("/v1/jobs/:id/complete", async (c) => {
+  const req = await readBody(c, CompleteRequest, "complete request");
+  const out = await queueStub(c.env).complete(c.req.param("id"), req.leaseToken, req.result);
+  return c.json({ job: unwrap(out, c.req.param("id")) }, 200);
+});
+
+jobRoutes.post("/v1/jobs/:id/fail", async (c) => {
+  const req = await readBody(c, FailRequest, "fail request");
+  const out = await queueStub(c.env).fail(c.req.param("id"), req.leaseToken, req.error, req.retryable, req.retryAt);
+  return c.json(unwrap(out, c.req.param("id")), 200);
+});
+
+jobRoutes.post("/v1/jobs/:id/release", async (c) => {
+  const req = await readBody(c, ReleaseRequest, "release request");
+  const out = await queueStub(c.env).release(c.req.param("id"), req.leaseToken);
+  return c.json({ job: unwrap(out, c.req.param("id")) }, 200);
+});
+
+jobRoutes.post("/v1/jobs/:id/retry", async (c) => {
+  const out = await queueStub(c.env).retry(c.req.param("id"));
+  return c.json({ job: unwrap(out, c.req.param("id")) }, 200);
+});
+
+jobRoutes.delete("/v1/jobs/:id", async (c) => {
+  const out = await queueStub(c.env).remove(c.req.param("id"));
+  return c.json({ deleted: unwrap(out, c.req.param("id")).id }, 200);
+});
+
+jobRoutes.post("/v1/jobs", async (c) => {
+  const req = await readBody(c, EnqueueRequest, "job");
+  const stored = await queueStub(c.env).enqueue({
+    type: req.type,
+    payload: req.payload,
+    dedupeKey: req.dedupeKey,
+    runAt: req.runAt,
+    maxAttempts: req.maxAttempts,
+  });
+  return c.json(stored, 202);
+});
+
+jobRoutes.get("/v1/jobs", async (c) => {
+  const stateParam = c.req.query("state");
+  const state = stateParam === undefined || stateParam === "" ? undefined : JobState.safeParse(stateParam);
+  if (state && !state.success) {
+    throw new HttpError(400, "bad_request", "`state` must be one of queued, leased, done, dead: fix the query.");
+  }
+  const limitParam = c.req.query("limit") ?? "50";
+  if (!/^\d+$/.test(limitParam) || Number(limitParam) < 1 || Number(limitParam) > 200) {
+    throw new HttpError(400, "bad_request", "`limit` must be a whole number from 1 to 200: fix the query.");
+  }
+  const cursor = c.req.query("cursor") || undefined;
+  return c.json(await queueStub(c.env).list(state?.data, Number(limitParam), cursor), 200);
+});
+
+jobRoutes.get("/v1/jobs/:id", async (c) => {
+  const job = await queueStub(c.env).get(c.req.param("id"));
+  if (!job) throw notFound(c.req.param("id"));
+  return c.json(job, 200);
+});
+
+jobRoutes.get("/v1/stats", async (c) => c.json(await queueStub(c.env).stats(), 200));
+
+/** Parses a JSON body with a shared schema: 400 with every bad field listed. */
+async function readBody<S extends z.ZodType>(c: Context, schema: S, what: string): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new HttpError(400, "bad_request", `The ${what} body is not JSON: send a JSON object with Content-Type application/json.`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw validationError(what, parsed.error);
+  return parsed.data;
+}
+
+/** The value of a queue outcome, or the HTTP error that explains the refusal. */
+function unwrap<T>(out: Outcome<T>, id: string): T {
+  if (out.ok) return out.value;
+  switch (out.code) {
+    case "not_found":
+      throw notFound(id);
+    case "lease_not_held":
+      throw new HttpError(
+        409,
+        "lease_not_held",
+        `You do not hold the lease on job ${id} (it is ${out.state}; it may have expired and gone to another worker): drop this job and poll for the next one.`,
+      );
+    case "wrong_state":
+      throw new HttpError(
+        409,
+        "wrong_state",
+        `Job ${id} is ${out.state}, so this action does not apply: check its state with GET /v1/jobs/${id}.`,
+      );
+  }
+}
+
+function notFound(id: string): HttpError {
+  return new HttpError(404, "not_found", `There is no job ${id}: it may have been pruned or deleted; list jobs with GET /v1/jobs.`);
+}
