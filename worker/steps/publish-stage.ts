@@ -1,0 +1,152 @@
+/**
+ * The publishing stage: one `publish:<atom>` step per atom, after its script and its render.
+ *
+ * A step publishes the rendered lesson either into the local publish folder (the default, and
+ * what the demo uses) or to YouTube (settings.publish.target = "youtube"), privately unless
+ * configured otherwise: `factory publish approve` is the review gate. Its output is
+ * `external.videoId` (+ `playlistId`) and `data` = { url, privacy, publishAt? }.
+ *
+ * The step's inputs are the script's YouTube metadata, the render's output, the course and the
+ * target: a changed lesson publishes again, an unchanged one is skipped by the runner, and a
+ * redelivered or restarted one resumes from what it recorded (see worker/publish/youtube.ts).
+ * Privacy is deliberately not an input: changing the default must not re-upload every video.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { MediaAssets, VideoScript } from "../../shared/models.ts";
+import { StepError, stepKey, type PlannedStep, type Stage, type StepContext, type StepOutput } from "../pipeline/types.ts";
+import { toStepError } from "../publish/errors.ts";
+import { publishLocal } from "../publish/local.ts";
+import { courseOf, lessonMetadata } from "../publish/metadata.ts";
+import { authorizedClient } from "../publish/oauth.ts";
+import { publishSettings, type PublishSettings } from "../publish/settings.ts";
+import { YouTubePublisher } from "../publish/youtube.ts";
+
+/** Bump when a change here should republish every lesson. */
+const PUBLISH_VERSION = 1;
+
+export interface PublishStageOptions {
+  /** The clock (ms), injected so the quota reset time is testable. */
+  now?: () => number;
+}
+
+/** The stage that publishes every rendered lesson. */
+export function publishStage(options: PublishStageOptions = {}): Stage {
+  const now = options.now ?? Date.now;
+  return {
+    name: "publish",
+    plan({ kb, settings }) {
+      if (!kb) return [];
+      const s = publishSettings(settings);
+      return kb.atoms.map((atom) => publishStep(atom.id, courseOf(kb, atom.id), s, now));
+    },
+  };
+}
+
+function publishStep(
+  atomId: string,
+  course: { id: string; title: string; description?: string | undefined } | null,
+  s: PublishSettings,
+  now: () => number,
+): PlannedStep {
+  const scriptKey = stepKey.script(atomId);
+  const renderKey = stepKey.render(atomId);
+  const yt = s.youtube;
+  return {
+    key: stepKey.publish(atomId),
+    kind: "publish",
+    version: PUBLISH_VERSION,
+    dependsOn: [scriptKey, renderKey],
+    inputs: (deps) => ({
+      target: s.target,
+      destination:
+        s.target === "local"
+          ? { folder: resolve(s.folder) }
+          : { categoryId: yt.categoryId, language: yt.language, madeForKids: yt.madeForKids, playlist: yt.playlistPerCourse },
+      course: course ? { id: course.id, title: course.title } : null,
+      youtube: (deps[scriptKey]?.data as VideoScript | undefined)?.youtube ?? null,
+      media: deps[renderKey]?.data ?? null,
+    }),
+    run: (ctx) => runPublish(ctx, atomId, course, s, now),
+  };
+}
+
+async function runPublish(
+  ctx: StepContext,
+  atomId: string,
+  course: { id: string; title: string; description?: string | undefined } | null,
+  s: PublishSettings,
+  now: () => number,
+): Promise<StepOutput> {
+  const script = VideoScript.safeParse(ctx.deps[stepKey.script(atomId)]?.data);
+  const media = MediaAssets.safeParse(ctx.deps[stepKey.render(atomId)]?.data);
+  if (!script.success) throw new StepError(`publish ${atomId}: the script step left no valid VideoScript; re-run the pipeline.`, false);
+  if (!media.success || !media.data.lesson) {
+    throw new StepError(`publish ${atomId}: the render step left no lesson video; re-run the pipeline.`, false);
+  }
+  const abs = (p: string | undefined) => (p ? (isAbsolute(p) ? p : join(ctx.artifactsDir, p)) : undefined);
+  const meta = lessonMetadata(script.data, course);
+
+  if (s.target === "local") {
+    const { folder, url, metadata } = await publishLocal({
+      root: resolve(s.folder),
+      atomId,
+      courseId: course?.id ?? null,
+      files: {
+        video: abs(media.data.lesson)!,
+        ...(media.data.captionsSrt ? { captionsSrt: abs(media.data.captionsSrt)! } : {}),
+        ...(media.data.captionsVtt ? { captionsVtt: abs(media.data.captionsVtt)! } : {}),
+        ...(media.data.thumbnail ? { thumbnail: abs(media.data.thumbnail)! } : {}),
+      },
+      ...meta,
+      privacy: s.privacy,
+      now: new Date(now()),
+    });
+    return {
+      external: { videoId: `local:${course?.id ?? "no-course"}/${atomId}`, localFolder: folder },
+      data: { url, privacy: metadata.privacy },
+      note: `published locally to ${folder} (${metadata.privacy})`,
+    };
+  }
+
+  try {
+    const auth = await authorizedClient(s.youtube);
+    const publisher = new YouTubePublisher({
+      auth,
+      rootUrl: s.youtube.rootUrl,
+      chunkBytes: s.youtube.chunkBytes,
+      now,
+      log: ctx.log,
+      signal: ctx.signal,
+      onProgress: (fraction, message) => ctx.progress(fraction * 0.9, message),
+    });
+    const out = await publisher.publish(
+      {
+        videoFile: abs(media.data.lesson)!,
+        mimeType: "video/mp4",
+        ...(media.data.thumbnail ? { thumbnailFile: abs(media.data.thumbnail)! } : {}),
+        ...(media.data.captionsSrt ? { captionsFile: abs(media.data.captionsSrt)! } : {}),
+        ...meta,
+        privacy: s.privacy,
+        categoryId: s.youtube.categoryId,
+        language: s.youtube.language,
+        madeForKids: s.youtube.madeForKids,
+        playlist:
+          course && s.youtube.playlistPerCourse
+            ? { title: course.title, description: course.description ?? "", privacy: s.youtube.playlistPrivacy }
+            : null,
+      },
+      ctx,
+      "yt",
+    );
+    ctx.progress(1, "published");
+    return {
+      external: { videoId: out.videoId, ...(out.playlistId ? { playlistId: out.playlistId } : {}) },
+      data: { url: out.url, privacy: out.privacy, ...(out.publishAt ? { publishAt: out.publishAt } : {}) },
+      note: `${out.uploaded ? "uploaded" : "already on YouTube:"} ${out.url} (${out.privacy}; approve with \`factory publish approve ${atomId}\`)`,
+    };
+  } catch (err) {
+    // Aborts propagate untouched so the runner reports "interrupted" and resumes next time.
+    if (ctx.signal.aborted && !(err instanceof StepError)) throw err;
+    throw toStepError(err, now(), `publishing ${atomId} to YouTube`);
+  }
+}
