@@ -1,0 +1,131 @@
+/**
+ * Loudness normalisation to an integrated target (YouTube plays at −14 LUFS), done on the PCM in
+ * memory: ITU-R BS.1770 integrated loudness (K-weighting, 400 ms blocks, absolute and relative
+ * gates), one linear gain, and a look-ahead peak limiter for the few peaks the gain pushes over
+ * the ceiling, repeated until the result is within 0.1 LU.
+ *
+ * Why not ffmpeg's two-pass loudnorm: its measuring pass decodes and upsamples the whole mix to
+ * 192 kHz, which cost more than encoding the whole lesson's video; this takes milliseconds.
+ * Tests check the result independently with ffmpeg's ebur128 filter ({@link integratedLoudness}).
+ */
+import { ffmpeg, runFfmpeg, type RunOptions } from "./ffmpeg.ts";
+import type { Pcm } from "./wav.ts";
+
+type Biquad = { b: [number, number, number]; a: [number, number, number] };
+
+/** The two K-weighting stages for a sample rate (coefficients as libebur128 derives them). */
+function kWeighting(fs: number): [Biquad, Biquad] {
+  let f0 = 1681.974450955533;
+  const G = 3.999843853973347;
+  let Q = 0.7071752369554196;
+  let K = Math.tan((Math.PI * f0) / fs);
+  const Vh = 10 ** (G / 20);
+  const Vb = Vh ** 0.4996667741545416;
+  let a0 = 1 + K / Q + K * K;
+  const shelf: Biquad = {
+    b: [(Vh + (Vb * K) / Q + K * K) / a0, (2 * (K * K - Vh)) / a0, (Vh - (Vb * K) / Q + K * K) / a0],
+    a: [1, (2 * (K * K - 1)) / a0, (1 - K / Q + K * K) / a0],
+  };
+  f0 = 38.13547087602444;
+  Q = 0.5003270373238773;
+  K = Math.tan((Math.PI * f0) / fs);
+  a0 = 1 + K / Q + K * K;
+  const highpass: Biquad = { b: [1, -2, 1], a: [1, (2 * (K * K - 1)) / a0, (1 - K / Q + K * K) / a0] };
+  return [shelf, highpass];
+}
+
+function filter(x: Float64Array, { b, a }: Biquad): Float64Array {
+  const y = new Float64Array(x.length);
+  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = b[0] * x[i]! + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2;
+    x2 = x1; x1 = x[i]!; y2 = y1; y1 = v;
+    y[i] = v;
+  }
+  return y;
+}
+
+/** Integrated loudness in LUFS of mono float samples (−1..1); -Infinity for silence. */
+export function integratedLufs(samples: Float64Array, fs: number): number {
+  const [s1, s2] = kWeighting(fs);
+  const k = filter(filter(samples, s1), s2);
+  const block = Math.round(fs * 0.4);
+  const hop = Math.round(fs * 0.1);
+  const power: number[] = [];
+  // Prefix sums of squares make each 400 ms block O(1).
+  const cum = new Float64Array(k.length + 1);
+  for (let i = 0; i < k.length; i++) cum[i + 1] = cum[i]! + k[i]! * k[i]!;
+  for (let start = 0; start + block <= k.length; start += hop) power.push((cum[start + block]! - cum[start]!) / block);
+  const lufs = (p: number) => -0.691 + 10 * Math.log10(p);
+  const mean = (ps: number[]) => ps.reduce((s, p) => s + p, 0) / ps.length;
+  const abs = power.filter((p) => lufs(p) > -70);
+  if (abs.length === 0) return -Infinity;
+  const relGate = lufs(mean(abs)) - 10;
+  const gated = abs.filter((p) => lufs(p) > relGate);
+  return lufs(mean(gated));
+}
+
+/** Applies `gain`, then limits peaks to `ceiling` with a short look-ahead ramp and a smooth release. */
+function gainAndLimit(x: Float64Array, gain: number, ceiling: number, fs: number): Float64Array {
+  const n = x.length;
+  const need = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = Math.abs(x[i]! * gain);
+    need[i] = v > ceiling ? ceiling / v : 1;
+  }
+  // Attack: ramp down over 5 ms before a peak (backward pass); release: recover over 80 ms.
+  const attack = 1 / Math.max(1, Math.round(fs * 0.005));
+  const release = 1 / Math.max(1, Math.round(fs * 0.08));
+  for (let i = n - 2; i >= 0; i--) need[i] = Math.min(need[i]!, need[i + 1]! + attack);
+  const y = new Float64Array(n);
+  let g = 1;
+  for (let i = 0; i < n; i++) {
+    g = Math.min(need[i]!, g + release);
+    y[i] = x[i]! * gain * g;
+  }
+  return y;
+}
+
+/** Result of {@link normalizeLoudness}. */
+export interface Normalized {
+  pcm: Pcm;
+  inputLufs: number;
+  outputLufs: number;
+  gainDb: number;
+}
+
+/**
+ * Normalises mono 16-bit PCM to `targetLufs` with peaks at most `ceilingDb` dBFS.
+ * Throws when the audio is silent, because no gain can make silence speak.
+ */
+export function normalizeLoudness(pcm: Pcm, targetLufs: number, ceilingDb = -1.5): Normalized {
+  if (pcm.channels !== 1) throw new Error("normalizeLoudness expects mono narration");
+  const x = Float64Array.from(pcm.samples, (s) => s / 32768);
+  const inputLufs = integratedLufs(x, pcm.sampleRate);
+  if (!Number.isFinite(inputLufs)) {
+    throw new Error("The narration is silent (loudness -inf LUFS): check the voice settings produce speech.");
+  }
+  const ceiling = 10 ** (ceilingDb / 20);
+  let gainDb = targetLufs - inputLufs;
+  let y = gainAndLimit(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
+  let out = integratedLufs(y, pcm.sampleRate);
+  // Limiting lowers the integrated level a little; push the gain up by what is missing.
+  for (let i = 0; i < 4 && Math.abs(out - targetLufs) > 0.1; i++) {
+    gainDb += targetLufs - out;
+    y = gainAndLimit(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
+    out = integratedLufs(y, pcm.sampleRate);
+  }
+  const samples = new Int16Array(y.length);
+  for (let i = 0; i < y.length; i++) samples[i] = Math.max(-32768, Math.min(32767, Math.round(y[i]! * 32768)));
+  return { pcm: { ...pcm, samples }, inputLufs, outputLufs: out, gainDb };
+}
+
+/** Integrated loudness (LUFS) of a media file's audio, measured by ffmpeg's ebur128 filter. */
+export async function integratedLoudness(file: string, opts: RunOptions = {}): Promise<number> {
+  const args = ffmpeg().input(file).output("-", { extra: ["-vn", "-af", "ebur128"], format: "null" }).args();
+  const { stderr } = await runFfmpeg(args, opts);
+  const summary = stderr.slice(stderr.lastIndexOf("Summary:"));
+  const m = /I:\s+(-?[\d.]+|-inf)\s+LUFS/.exec(summary);
+  if (!m) throw new Error(`ebur128 printed no integrated loudness for ${file}`);
+  return Number(m[1]);
+}

@@ -1,0 +1,306 @@
+/**
+ * Renders a narrated script into its upload set: the 16:9 lesson, the 9:16 Short, the thumbnail
+ * and the caption files.
+ *
+ * Speed comes from frames: the picture changes only when a caption or a section changes, so each
+ * still is one encoded frame (concat demuxer with per-image durations, `-vsync vfr`), repeated only
+ * every `maxFrameIntervalSec` so players can seek. Captions are drawn into the stills, so burning
+ * them in costs a still per cue, not a subtitle filter on every frame.
+ *
+ * Everything is made in a temp folder beside the final one and renamed into place at the end, so a
+ * failure leaves no half-written artifact, and the folder name is the hash of the inputs, so an
+ * unchanged script renders nothing.
+ */
+import { randomBytes } from "node:crypto";
+import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { MediaAssets, NarrationClip, VideoScript } from "../../shared/models.ts";
+import { buildCues, toSrt, toVtt, type Cue } from "./captions.ts";
+import { ffmpeg, runFfmpeg, type OutputSpec } from "./ffmpeg.ts";
+import { loadFonts, type FontPair } from "./fonts.ts";
+import { contentHash } from "./hash.ts";
+import { normalizeLoudness } from "./loudness.ts";
+import type { VideoSettings } from "./settings.ts";
+import { LANDSCAPE, PORTRAIT, logoHref, slideSvg, thumbnailSvg, writePam, writePng, type Layout, type SlideContent } from "./slides.ts";
+import { encodeWav, joinPcm, parseWav } from "./wav.ts";
+
+/** Bump when a change here changes the pictures or the encode: every cached render is remade. */
+export const RENDER_VERSION = 1;
+
+/** The files a render leaves, relative to the artifacts dir. */
+export interface RenderFiles {
+  lesson: string;
+  short?: string;
+  thumbnail: string;
+  captionsSrt: string;
+  captionsVtt: string;
+}
+
+export interface RenderInput {
+  script: VideoScript;
+  narration: MediaAssets["narration"];
+  video: VideoSettings;
+  artifactsDir: string;
+  signal: AbortSignal;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+export interface RenderResult {
+  files: RenderFiles;
+  /** True when every file was already there for these inputs. */
+  cached: boolean;
+  durationSec: number;
+  shortSec: number | null;
+}
+
+/** One picture on screen, from `start` to `end` seconds. */
+export interface Still {
+  content: SlideContent;
+  start: number;
+  end: number;
+}
+
+/** What decides a render's pictures and sound; its hash names the output folder. */
+export function renderInputs(script: VideoScript, narration: MediaAssets["narration"], video: VideoSettings): unknown {
+  return {
+    v: RENDER_VERSION,
+    title: script.title,
+    sections: script.sections.map((s) => ({ heading: s.heading, bullets: s.bullets })),
+    clips: narration.clips.map((c) => ({ part: c.part, path: c.path, durationSec: c.durationSec, text: c.text })),
+    video,
+  };
+}
+
+/** What the slide of clip `i` shows (without its caption). */
+export function partContent(script: VideoScript, clip: NarrationClip): Omit<SlideContent, "caption" | "progress"> {
+  const n = script.sections.length;
+  if (clip.part === "hook") return { kind: "title", label: "Lesson", heading: script.title, bullets: [] };
+  if (clip.part === "outro") {
+    return { kind: "recap", label: "Recap", heading: "What you learned", bullets: script.sections.slice(0, 5).map((s) => s.heading) };
+  }
+  const i = Number(clip.part.replace("section-", ""));
+  const s = script.sections[i];
+  if (!s) throw new Error(`narration part ${clip.part} has no section in the script`);
+  return { kind: "section", label: `Part ${i + 1} of ${n}`, heading: s.heading, bullets: s.bullets };
+}
+
+/** The stills of a video: one per caption cue when captions are burned in, else one per part. */
+export function buildStills(script: VideoScript, clips: NarrationClip[], cues: Cue[], burn: boolean): Still[] {
+  const total = clips.reduce((s, c) => s + c.durationSec, 0);
+  if (burn) {
+    return cues.map((c) => ({
+      content: { ...partContent(script, clips[c.clip]!), caption: c.text, progress: c.end / total },
+      start: c.start,
+      end: c.end,
+    }));
+  }
+  let t = 0;
+  return clips.map((clip) => {
+    const start = t;
+    t += clip.durationSec;
+    return { content: { ...partContent(script, clip), caption: null, progress: t / total }, start, end: t };
+  });
+}
+
+/**
+ * The concat demuxer's list (file names relative to the list): each still for its duration, re-sent every `maxInterval` seconds,
+ * and a last short frame just before the end so the video track lasts as long as the audio.
+ */
+export function concatList(files: string[], stills: Still[], maxInterval: number, tailFrameSec = 0.04): string {
+  const lines = ["ffconcat version 1.0"];
+  stills.forEach((s, i) => {
+    const isLast = i === stills.length - 1;
+    const dur = s.end - s.start - (isLast ? tailFrameSec : 0);
+    const n = Math.max(1, Math.ceil(dur / maxInterval));
+    for (let k = 0; k < n; k++) lines.push(`file '${files[i]}'`, `duration ${(dur / n).toFixed(6)}`);
+    if (isLast) lines.push(`file '${files[i]}'`, `duration ${tailFrameSec.toFixed(6)}`, `file '${files[i]}'`);
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+/** The clips a Short holds: the hook and the whole sections that fit in `maxSec` (at least the hook). */
+export function shortClips(clips: NarrationClip[], maxSec: number): NarrationClip[] {
+  const out: NarrationClip[] = [];
+  let t = 0;
+  for (const c of clips) {
+    if (out.length > 0 && (t + c.durationSec > maxSec || c.part === "outro")) break;
+    out.push(c);
+    t += c.durationSec;
+  }
+  return out;
+}
+
+/** How the picture is encoded: H.264 High, yuv420p, one frame per still (VFR). */
+export function videoSpec(video: VideoSettings): OutputSpec {
+  return {
+    videoCodec: "libx264",
+    profile: "high",
+    preset: video.preset,
+    tune: "stillimage",
+    crf: video.crf,
+    pixFmt: "yuv420p",
+    vsync: "vfr",
+    gop: 5,
+    // No B-frames: they buy nothing on stills, and their reordering delay lengthens a VFR track.
+    extra: ["-bf", "0"],
+  };
+}
+
+/** How the sound is encoded: AAC-LC, 48 kHz, mono (narration is mono; stereo would double the encode). */
+export function audioSpec(video: VideoSettings): OutputSpec {
+  return { audioCodec: "aac", audioBitrate: video.audioBitrate, audioRate: 48000, audioChannels: 1 };
+}
+
+/**
+ * The one-command equivalent of what {@link render} does per video (stills list + normalised audio
+ * in, finished MP4 out). render() itself splits it to encode sound and picture in parallel; the
+ * benchmark runs this as its baseline.
+ */
+export function singleCommandArgs(list: string, audioWav: string, out: string, video: VideoSettings, durationSec: number): string[] {
+  const v = videoSpec(video);
+  const a = audioSpec(video);
+  return ffmpeg()
+    .input(list, { format: "concat", options: ["-safe", "0"] })
+    .input(audioWav)
+    .output(out, { ...v, ...a, map: ["0:v", "1:a"], faststart: true, durationSec, format: "mp4" })
+    .args();
+}
+
+/** Mixes music under the voice, ducked by a sidechain compressor, into a 48 kHz mono WAV. */
+async function mixMusic(voiceWav: string, music: string, musicDb: number, out: string, signal: AbortSignal): Promise<void> {
+  const graph =
+    `[0:a]aresample=48000,aformat=channel_layouts=mono,asplit=2[vk][vm];` +
+    `[1:a]aresample=48000,aformat=channel_layouts=mono,volume=${musicDb}dB[mu];` +
+    `[mu][vk]sidechaincompress=threshold=0.03:ratio=8:attack=30:release=500[duck];` +
+    `[vm][duck]amix=inputs=2:duration=first:dropout_transition=0,volume=2[aout]`;
+  const args = ffmpeg()
+    .input(voiceWav)
+    .input(music, { options: ["-stream_loop", "-1"] })
+    .filterComplex(graph)
+    .output(out, { map: ["[aout]"], audioCodec: "pcm_s16le", format: "wav" })
+    .args();
+  await runFfmpeg(args, { signal });
+}
+
+async function ensureWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new Error(`Cannot write the render to ${dir} (${code}). Make WORK_DIR writable, or set WORK_DIR to a folder this user can write.`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+interface VideoJob {
+  name: "lesson" | "short";
+  layout: Layout;
+  clips: NarrationClip[];
+}
+
+/** Renders (or finds already rendered) the upload set for one narrated script. */
+export async function render(input: RenderInput): Promise<RenderResult> {
+  const { script, narration, video, artifactsDir } = input;
+  // Our own controller too, so a failure in one branch stops the ffmpeg running beside it.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([input.signal, stop.signal]);
+  const progress = input.onProgress ?? (() => {});
+  const fonts: FontPair = loadFonts(video.style);
+  const logo = logoHref(video.style);
+  if (video.music && !(await exists(video.music))) {
+    throw new Error(`Music file ${video.music} not found. Fix video.music or remove it to render without music.`);
+  }
+  const hash = contentHash(renderInputs(script, narration, video)).slice(0, 16);
+  const relDir = join("media", script.atomId, hash);
+  const outDir = join(artifactsDir, relDir);
+  const shortPart = video.makeShort ? shortClips(narration.clips, video.shortMaxSec) : [];
+  const rel = (f: string) => join(relDir, f);
+  const files: RenderFiles = {
+    lesson: rel("lesson.mp4"),
+    ...(video.makeShort ? { short: rel("short.mp4") } : {}),
+    thumbnail: rel("thumbnail.png"),
+    captionsSrt: rel("captions.srt"),
+    captionsVtt: rel("captions.vtt"),
+  };
+  const shortSec = video.makeShort ? shortPart.reduce((s, c) => s + c.durationSec, 0) : null;
+  const all = Object.values(files) as string[];
+  if ((await Promise.all(all.map((f) => exists(join(artifactsDir, f))))).every(Boolean)) {
+    return { files, cached: true, durationSec: narration.totalSec, shortSec };
+  }
+
+  const tmp = `${outDir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  await ensureWritable(tmp);
+  try {
+    const cues = buildCues(narration.clips, video.captionMaxChars);
+    await writeFile(join(tmp, "captions.srt"), toSrt(cues));
+    await writeFile(join(tmp, "captions.vtt"), toVtt(cues));
+    await writePng(join(tmp, "thumbnail.png"), thumbnailSvg(script.title, video.style, fonts, logo), fonts);
+
+    const jobs: VideoJob[] = [{ name: "lesson", layout: LANDSCAPE, clips: narration.clips }];
+    if (video.makeShort) jobs.push({ name: "short", layout: PORTRAIT, clips: shortPart });
+    const work = join(tmp, "work");
+    await mkdir(work);
+    const totalSec = jobs.reduce((s, j) => s + j.clips.reduce((a, c) => a + c.durationSec, 0), 0);
+    let doneSec = 0;
+    for (const job of jobs) {
+      signal.throwIfAborted();
+      const dur = job.clips.reduce((s, c) => s + c.durationSec, 0);
+      // Sound: join the clips, mix in music, normalise loudness, all before any encoding.
+      let pcm = joinPcm(await Promise.all(job.clips.map(async (c) => parseWav(await readFile(join(artifactsDir, c.path))))));
+      if (video.music) {
+        const voiceWav = join(work, `${job.name}-voice.wav`);
+        const mixWav = join(work, `${job.name}-mix.wav`);
+        await writeFile(voiceWav, encodeWav(pcm));
+        await mixMusic(voiceWav, video.music, video.musicVolumeDb, mixWav, signal);
+        pcm = parseWav(await readFile(mixWav));
+      }
+      const audioWav = join(work, `${job.name}-audio.wav`);
+      await writeFile(audioWav, encodeWav(normalizeLoudness(pcm, video.loudnessLufs).pcm));
+      const audioM4a = join(work, `${job.name}-audio.m4a`);
+      const videoMp4 = join(work, `${job.name}-video.mp4`);
+      // The AAC encode is single-threaded and as slow as the whole picture: run it beside the stills and x264.
+      const audioDone = runFfmpeg(ffmpeg().input(audioWav).output(audioM4a, { ...audioSpec(video), format: "mp4" }).args(), { signal });
+      audioDone.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+      const jobCues = job.name === "lesson" ? cues : buildCues(job.clips, video.captionMaxChars);
+      const stills = buildStills(script, job.clips, jobCues, video.burnCaptions);
+      const stillNames = stills.map((_, i) => `${job.name}-${String(i).padStart(4, "0")}.pam`);
+      const stillFiles = stillNames.map((n) => join(work, n));
+      await Promise.all(stills.map((s, i) => writePam(stillFiles[i]!, slideSvg(s.content, job.layout, video.style, fonts, logo), fonts)));
+      const list = join(work, `${job.name}.ffconcat`);
+      await writeFile(list, concatList(stillNames, stills, video.maxFrameIntervalSec));
+      const picture = ffmpeg()
+        .input(list, { format: "concat", options: ["-safe", "0"] })
+        .output(videoMp4, { ...videoSpec(video), map: ["0:v"], durationSec: dur, format: "mp4" });
+      await runFfmpeg(picture.args(), {
+        signal,
+        durationSec: dur,
+        onProgress: (f) => progress((doneSec + f * dur) / totalSec, `encoding ${job.name}`),
+      });
+      await audioDone;
+      const mux = ffmpeg()
+        .input(videoMp4)
+        .input(audioM4a)
+        .output(join(tmp, `${job.name}.mp4`), { map: ["0:v", "1:a"], extra: ["-c", "copy"], faststart: true, durationSec: dur, format: "mp4" });
+      await runFfmpeg(mux.args(), { signal });
+      await Promise.all([...stillFiles, videoMp4, audioM4a, audioWav].map((f) => rm(f, { force: true })));
+      doneSec += dur;
+      await Promise.all(stillFiles.map((f) => rm(f, { force: true })));
+    }
+    await rm(work, { recursive: true, force: true });
+    // Replace any incomplete folder left by hand, then move the finished one into place.
+    await rm(outDir, { recursive: true, force: true });
+    await rename(tmp, outDir);
+  } catch (err) {
+    stop.abort(err);
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  progress(1, "rendered");
+  return { files, cached: false, durationSec: narration.totalSec, shortSec };
+}

@@ -1,0 +1,87 @@
+/**
+ * The media stage's settings: `settings.voice` (narration) and `settings.video` (look and encode).
+ * Every field has a default, so an empty config renders with the offline voice and the bundled style.
+ */
+import { z } from "zod";
+
+const Hex = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
+
+export const VoiceSettings = z.object({
+  /** espeak: offline, installs from npm. google: Cloud Text-to-Speech. elevenlabs: a cloned voice. */
+  provider: z.enum(["espeak", "google", "elevenlabs"]).default("espeak"),
+  espeak: z
+    .object({
+      voice: z.string().default("en-us"),
+      /** Words per minute. */
+      speed: z.number().int().min(80).max(450).default(165),
+      pitch: z.number().int().min(0).max(99).default(45),
+    })
+    .prefault({}),
+  google: z
+    .object({
+      languageCode: z.string().default("en-US"),
+      voice: z.string().default("en-US-Neural2-D"),
+      speakingRate: z.number().min(0.25).max(4).default(1),
+      pitch: z.number().min(-20).max(20).default(0),
+      /** API root; only tests point it elsewhere. */
+      rootUrl: z.string().url().optional(),
+    })
+    .prefault({}),
+  elevenlabs: z
+    .object({
+      /** Set by `factory voice clone`. */
+      voiceId: z.string().optional(),
+      modelId: z.string().default("eleven_multilingual_v2"),
+      stability: z.number().min(0).max(1).default(0.5),
+      similarityBoost: z.number().min(0).max(1).default(0.75),
+      /** API root; only tests point it elsewhere. */
+      baseUrl: z.string().url().default("https://api.elevenlabs.io"),
+    })
+    .prefault({}),
+});
+export type VoiceSettings = z.infer<typeof VoiceSettings>;
+
+export const VideoSettings = z.object({
+  style: z
+    .object({
+      background: Hex.default("#0f172a"),
+      backgroundTo: Hex.default("#1e293b"),
+      text: Hex.default("#f8fafc"),
+      muted: Hex.default("#cbd5e1"),
+      accent: Hex.default("#f59e0b"),
+      captionBackground: Hex.default("#020617"),
+      /** Regular and bold TTF/OTF files; default: Inter, shipped in assets/fonts. */
+      fontRegular: z.string().optional(),
+      fontBold: z.string().optional(),
+      /** A PNG or SVG shown in the corner of every slide and on the thumbnail; default: assets/logo.svg. */
+      logo: z.string().optional(),
+      /** Small text in the slide footer (channel or course name). */
+      brand: z.string().max(60).default("Agent Factory"),
+    })
+    .prefault({}),
+  /** Burn captions into the picture (they are always kept as SRT/WebVTT files too). */
+  burnCaptions: z.boolean().default(true),
+  /** Longest caption cue, in characters. */
+  captionMaxChars: z.number().int().min(20).max(120).default(70),
+  /** A Short holds the hook and the whole sections that fit in this many seconds. */
+  shortMaxSec: z.number().min(10).max(180).default(60),
+  makeShort: z.boolean().default(true),
+  /** Optional music file, mixed under the voice and ducked while it speaks. */
+  music: z.string().optional(),
+  musicVolumeDb: z.number().min(-40).max(0).default(-18),
+  loudnessLufs: z.number().min(-30).max(-8).default(-14),
+  crf: z.number().int().min(10).max(35).default(20),
+  preset: z.enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]).default("veryfast"),
+  audioBitrate: z.string().regex(/^\d+k$/).default("160k"),
+  /** A still is re-sent at least this often so players can seek; it costs a frame each time. */
+  maxFrameIntervalSec: z.number().min(0.25).max(10).default(2),
+});
+export type VideoSettings = z.infer<typeof VideoSettings>;
+
+/** Reads and validates both parts from the pipeline's settings; throws zod's precise message. */
+export function mediaSettings(settings: Record<string, unknown>): { voice: VoiceSettings; video: VideoSettings } {
+  return {
+    voice: VoiceSettings.parse(settings.voice ?? {}),
+    video: VideoSettings.parse(settings.video ?? {}),
+  };
+}

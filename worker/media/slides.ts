@@ -1,0 +1,209 @@
+/**
+ * Slide design: SVG built from a script part and a caption, drawn by resvg (a Rust renderer that
+ * installs from npm with prebuilt binaries) using the font files in {@link FontPair}, never system
+ * fonts. Three layouts: the 16:9 lesson, the 9:16 Short and the 1280×720 thumbnail.
+ *
+ * Video stills are written as uncompressed PAM: ffmpeg reads them as fast as PNG decodes would be
+ * slow, and PNG compression would cost more than the whole encode of a still.
+ */
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { extname, join } from "node:path";
+import { Resvg, renderAsync } from "@resvg/resvg-js";
+import type { FontPair } from "./fonts.ts";
+import { ASSETS_DIR } from "./fonts.ts";
+import type { VideoSettings } from "./settings.ts";
+
+type Style = VideoSettings["style"];
+
+/** What one slide shows. */
+export interface SlideContent {
+  /** "title" for the hook, "section" for a section, "recap" for the outro. */
+  kind: "title" | "section" | "recap";
+  /** Small label above the heading ("Lesson", "Part 2 of 4", "Recap"). */
+  label: string;
+  heading: string;
+  bullets: string[];
+  /** Burned-in caption, or null. */
+  caption: string | null;
+  /** 0..1: how far through the lesson this slide is (drawn as a thin bar). */
+  progress: number;
+}
+
+/** Canvas and type sizes of a layout. */
+export interface Layout {
+  width: number;
+  height: number;
+  margin: number;
+  headingSize: number;
+  bulletSize: number;
+  captionSize: number;
+  /** Top of the heading block. */
+  headingTop: number;
+  /** Vertical centre of the caption band. */
+  captionCentre: number;
+  /** Most lines a burned-in caption may take. */
+  captionLines: number;
+  logoSize: number;
+}
+
+export const LANDSCAPE: Layout = {
+  width: 1920, height: 1080, margin: 120, headingSize: 80, bulletSize: 48, captionSize: 50,
+  headingTop: 250, captionCentre: 940, captionLines: 2, logoSize: 88,
+};
+// Shorts cover the bottom fifth with their own UI, so the caption sits above it.
+export const PORTRAIT: Layout = {
+  width: 1080, height: 1920, margin: 80, headingSize: 84, bulletSize: 52, captionSize: 56,
+  headingTop: 420, captionCentre: 1430, captionLines: 3, logoSize: 96,
+};
+export const THUMBNAIL = { width: 1280, height: 720 } as const;
+
+/** XML-escapes text for SVG. */
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+}
+
+/**
+ * Greedy word wrap by estimated width. resvg does not wrap text, and an estimate (average glyph
+ * width of a sans face) errs on the safe side; a too-long last line ends in an ellipsis.
+ */
+export function wrap(text: string, fontSize: number, maxWidth: number, maxLines: number, bold = false): string[] {
+  const perChar = fontSize * (bold ? 0.58 : 0.54);
+  const maxChars = Math.max(4, Math.floor(maxWidth / perChar));
+  const lines: string[] = [];
+  let cur = "";
+  for (const w of text.replace(/\s+/g, " ").trim().split(" ")) {
+    const next = cur ? `${cur} ${w}` : w;
+    if (next.length > maxChars && cur) {
+      lines.push(cur);
+      cur = w;
+    } else cur = next;
+  }
+  if (cur) lines.push(cur);
+  if (lines.length > maxLines) {
+    const kept = lines.slice(0, maxLines);
+    kept[maxLines - 1] = `${kept[maxLines - 1]!.slice(0, maxChars - 1).replace(/\s+\S*$/, "")}…`;
+    return kept;
+  }
+  return lines;
+}
+
+/** The logo as an <image> href: a data URL of the configured file or the bundled mark. */
+export function logoHref(style: Style): string {
+  const file = style.logo ?? join(ASSETS_DIR, "logo.svg");
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    throw new Error(`Logo ${file} cannot be read. Set video.style.logo to a PNG or SVG file, or remove it to use the bundled mark.`);
+  }
+  const mime = extname(file).toLowerCase() === ".svg" ? "image/svg+xml" : "image/png";
+  return `data:${mime};base64,${data.toString("base64")}`;
+}
+
+function background(w: number, h: number, s: Style): string {
+  return (
+    `<defs><linearGradient id="bg" x1="0" y1="0" x2="1" y2="1">` +
+    `<stop offset="0" stop-color="${s.background}"/><stop offset="1" stop-color="${s.backgroundTo}"/></linearGradient></defs>` +
+    `<rect width="${w}" height="${h}" fill="url(#bg)"/>` +
+    // A large soft accent disc in the corner gives the plain gradient some depth.
+    `<circle cx="${w}" cy="0" r="${Math.round(Math.min(w, h) * 0.55)}" fill="${s.accent}" fill-opacity="0.06"/>`
+  );
+}
+
+/** The SVG of one video slide. */
+export function slideSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, logo: string): string {
+  const { width: W, height: H, margin: M } = L;
+  const regular = `font-family="${esc(fonts.regular.family)}"`;
+  const bold = `font-family="${esc(fonts.bold.family)}" font-weight="700"`;
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`];
+  parts.push(background(W, H, s));
+  // Header: logo and brand.
+  parts.push(`<image href="${logo}" x="${M}" y="${M * 0.6}" width="${L.logoSize}" height="${L.logoSize}"/>`);
+  parts.push(
+    `<text x="${M + L.logoSize + 24}" y="${M * 0.6 + L.logoSize * 0.62}" ${bold} font-size="${Math.round(L.logoSize * 0.36)}" fill="${s.muted}" letter-spacing="2">${esc(s.brand.toUpperCase())}</text>`,
+  );
+  // Heading block with its label and accent rule.
+  const headSize = c.kind === "title" ? Math.round(L.headingSize * 1.2) : L.headingSize;
+  const textWidth = W - 2 * M;
+  const headLines = wrap(c.heading, headSize, textWidth, c.kind === "title" ? 3 : 2, true);
+  let y = L.headingTop;
+  parts.push(`<text x="${M}" y="${y}" ${bold} font-size="${Math.round(L.bulletSize * 0.62)}" fill="${s.accent}" letter-spacing="3">${esc(c.label.toUpperCase())}</text>`);
+  y += Math.round(headSize * 1.25);
+  for (const line of headLines) {
+    parts.push(`<text x="${M}" y="${y}" ${bold} font-size="${headSize}" fill="${s.text}">${esc(line)}</text>`);
+    y += Math.round(headSize * 1.18);
+  }
+  parts.push(`<rect x="${M}" y="${y - Math.round(headSize * 0.55)}" width="120" height="8" rx="4" fill="${s.accent}"/>`);
+  y += Math.round(L.bulletSize * 0.9);
+  // Bullets: stop before the caption band.
+  const bulletBottom = c.caption ? L.captionCentre - L.captionSize * 2.2 : H - M;
+  for (const b of c.bullets) {
+    const lines = wrap(b, L.bulletSize, textWidth - 70, 2);
+    if (y + (lines.length - 1) * L.bulletSize * 1.25 > bulletBottom) break;
+    parts.push(`<circle cx="${M + 14}" cy="${y - L.bulletSize * 0.34}" r="${Math.round(L.bulletSize * 0.17)}" fill="${s.accent}"/>`);
+    for (const line of lines) {
+      parts.push(`<text x="${M + 56}" y="${y}" ${regular} font-size="${L.bulletSize}" fill="${s.text}">${esc(line)}</text>`);
+      y += Math.round(L.bulletSize * 1.25);
+    }
+    y += Math.round(L.bulletSize * 0.5);
+  }
+  // Caption band: up to two centred lines on a translucent plate.
+  if (c.caption) {
+    const lines = wrap(c.caption, L.captionSize, W - 2 * M - 60, L.captionLines);
+    const lh = Math.round(L.captionSize * 1.25);
+    const plateH = lines.length * lh + Math.round(L.captionSize * 0.9);
+    const top = Math.round(L.captionCentre - plateH / 2);
+    parts.push(`<rect x="${M - 20}" y="${top}" width="${W - 2 * M + 40}" height="${plateH}" rx="22" fill="${s.captionBackground}" fill-opacity="0.82"/>`);
+    lines.forEach((line, i) => {
+      const ly = top + Math.round(L.captionSize * 0.45) + lh * (i + 1) - Math.round(lh * 0.22);
+      parts.push(`<text x="${W / 2}" y="${ly}" text-anchor="middle" ${regular} font-size="${L.captionSize}" fill="#ffffff">${esc(line)}</text>`);
+    });
+  }
+  // Progress through the lesson.
+  parts.push(`<rect x="0" y="${H - 10}" width="${W}" height="10" fill="${s.text}" fill-opacity="0.08"/>`);
+  parts.push(`<rect x="0" y="${H - 10}" width="${Math.round(W * Math.min(1, Math.max(0, c.progress)))}" height="10" fill="${s.accent}"/>`);
+  parts.push("</svg>");
+  return parts.join("");
+}
+
+/** The SVG of the 1280×720 thumbnail: the title, big, and the brand. */
+export function thumbnailSvg(title: string, s: Style, fonts: FontPair, logo: string): string {
+  const { width: W, height: H } = THUMBNAIL;
+  const M = 80;
+  const size = title.length > 40 ? 84 : 100;
+  const lines = wrap(title, size, W - 2 * M, 3, true);
+  const bold = `font-family="${esc(fonts.bold.family)}" font-weight="700"`;
+  const top = Math.round(H / 2 - (lines.length * size * 1.12) / 2 + size * 0.9);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`,
+    background(W, H, s),
+    `<rect x="0" y="0" width="24" height="${H}" fill="${s.accent}"/>`,
+    ...lines.map((l, i) => `<text x="${M}" y="${top + Math.round(i * size * 1.12)}" ${bold} font-size="${size}" fill="${s.text}">${esc(l)}</text>`),
+    `<image href="${logo}" x="${W - M - 96}" y="${H - M - 96}" width="96" height="96"/>`,
+    `<text x="${M}" y="${H - M - 30}" ${bold} font-size="34" fill="${s.accent}" letter-spacing="3">${esc(s.brand.toUpperCase())}</text>`,
+    "</svg>",
+  ].join("");
+}
+
+function resvgOptions(fonts: FontPair) {
+  return {
+    font: {
+      fontFiles: [fonts.regular.file, fonts.bold.file],
+      loadSystemFonts: false,
+      defaultFontFamily: fonts.regular.family,
+    },
+  };
+}
+
+/** Draws `svg` to a PNG file. */
+export async function writePng(path: string, svg: string, fonts: FontPair): Promise<void> {
+  await writeFile(path, new Resvg(svg, resvgOptions(fonts)).render().asPng());
+}
+
+/** Draws `svg` (on libuv's thread pool, so stills render in parallel) to an uncompressed PAM (RGBA) file for ffmpeg. */
+export async function writePam(path: string, svg: string, fonts: FontPair): Promise<void> {
+  const img = await renderAsync(svg, resvgOptions(fonts));
+  const header = Buffer.from(`P7\nWIDTH ${img.width}\nHEIGHT ${img.height}\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n`, "ascii");
+  await writeFile(path, Buffer.concat([header, img.pixels]));
+}
