@@ -4,6 +4,10 @@
  */
 import type { Command } from "commander";
 import { registerServiceCommands } from "./service.ts";
+import { registerWorkerCommand } from "./worker.ts";
+import { registerRunCommand } from "./run.ts";
+import { registerJobCommands } from "./jobs.ts";
+import { registerStatusCommand } from "./status.ts";
 
 /** A module that adds subcommands to the `factory` program. */
 export type CommandModule = (program: Command) => void;
@@ -12,4 +16,8 @@ export type CommandModule = (program: Command) => void;
 export const commandModules: CommandModule[] = [
   // one line per module; keep the trailing comma
   registerServiceCommands,
+  registerWorkerCommand,
+  registerRunCommand,
+  registerJobCommands,
+  registerStatusCommand,
 ];

@@ -199,3 +199,10 @@ function stopReasonOf(signal: AbortSignal | undefined): string | null {
   if (r instanceof Error) return r.message;
   return typeof r === "string" ? r : "stopped";
 }
+
+/** The real knowledge-base loader (worker/kb/load.ts) in the runner's shape. */
+export const defaultKbLoader: KbLoader = async (repoDir) => {
+  const { loadKnowledgeBase, formatProblems } = await import("../kb/load.ts");
+  const { kb, problems } = await loadKnowledgeBase(repoDir);
+  return { kb, problems: problems.length ? formatProblems(problems) : null };
+};

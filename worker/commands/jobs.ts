@@ -1,0 +1,123 @@
+/**
+ * Relay job administration from the terminal: `factory enqueue`, `factory jobs`, `factory retry`.
+ */
+import type { Command } from "commander";
+import { JobState, JobType, type Job } from "../../shared/jobs.ts";
+import { ConfigError } from "../config.ts";
+import { RelayError } from "../relay-client.ts";
+import { configOrExit, createProcessLogger, EXIT, relayClientFor } from "./worker.ts";
+import type { RelayClient } from "../relay-client.ts";
+
+/** One line per job: id, state, type, attempts, age, last error. Pure. */
+export function formatJobs(jobs: readonly Job[], now: number): string {
+  if (jobs.length === 0) return "no jobs";
+  const rows = jobs.map((j) => [
+    j.id,
+    j.state,
+    j.type,
+    `${j.attempts}/${j.maxAttempts}`,
+    ago(now - j.createdAt),
+    repoOf(j),
+    (j.lastError ?? "").split("\n")[0]!.slice(0, 80),
+  ]);
+  const head = ["ID", "STATE", "TYPE", "TRIES", "AGE", "REPOSITORY", "LAST ERROR"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+}
+
+/** "3 s", "5 min", "2 h", "4 d". */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+function repoOf(job: Job): string {
+  const r = (job.payload as { repository?: unknown }).repository;
+  return typeof r === "string" ? r : "";
+}
+
+/** Runs a relay command with the shared error handling: config → 2, 401 → 3, other → 1. */
+async function withClient(fn: (client: RelayClient) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  if (!config) return void (process.exitCode = EXIT.config);
+  const log = createProcessLogger(config);
+  try {
+    await fn(relayClientFor(config));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.error(e.message);
+      process.exitCode = EXIT.config;
+    } else if (e instanceof RelayError) {
+      log.error(e.message);
+      process.exitCode = e.status === 401 ? EXIT.unauthorized : EXIT.failed;
+    } else throw e;
+  }
+}
+
+/** Registers `factory enqueue`, `factory jobs` and `factory retry`. */
+export function registerJobCommands(program: Command): void {
+  program
+    .command("enqueue <type>")
+    .description(`Queue a job by hand (e.g. sync_and_generate_content, or factory.<anything>)`)
+    .option("--payload <json>", "the job's payload as a JSON object", "{}")
+    .option("--dedupe-key <key>", "a second enqueue with the same key returns the same job")
+    .option("--max-attempts <n>", "attempts before the job is dead", (v) => Number.parseInt(v, 10))
+    .action(async (type: string, opts: { payload: string; dedupeKey?: string; maxAttempts?: number }) => {
+      const t = JobType.safeParse(type);
+      if (!t.success) {
+        console.error(`job type "${type}" ${t.error.issues[0]?.message}`);
+        return void (process.exitCode = EXIT.config);
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(opts.payload);
+      } catch (e) {
+        console.error(`--payload is not JSON (${(e as Error).message}); quote it, e.g. --payload '{"repository":"me/kb"}'`);
+        return void (process.exitCode = EXIT.config);
+      }
+      if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+        console.error(`--payload must be a JSON object, e.g. '{"repository":"me/kb"}'`);
+        return void (process.exitCode = EXIT.config);
+      }
+      await withClient(async (client) => {
+        const r = await client.enqueue({
+          type: t.data,
+          payload: payload as Record<string, unknown>,
+          ...(opts.dedupeKey ? { dedupeKey: opts.dedupeKey } : {}),
+          ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+        });
+        console.log(r.deduplicated ? `${r.jobId} (already queued with that dedupe key)` : r.jobId);
+      });
+    });
+
+  program
+    .command("jobs")
+    .description("List the relay's jobs (newest first)")
+    .option("--state <state>", `only jobs in this state (${JobState.options.join(", ")})`)
+    .option("--limit <n>", "at most this many", (v) => Number.parseInt(v, 10), 50)
+    .option("--json", "print the relay's JSON")
+    .action(async (opts: { state?: string; limit: number; json?: boolean }) => {
+      const state = opts.state === undefined ? undefined : JobState.safeParse(opts.state);
+      if (state && !state.success) {
+        console.error(`--state must be one of ${JobState.options.join(", ")}`);
+        return void (process.exitCode = EXIT.config);
+      }
+      await withClient(async (client) => {
+        const page = await client.list({ ...(state?.data ? { state: state.data } : {}), limit: opts.limit });
+        console.log(opts.json ? JSON.stringify(page, null, 2) : formatJobs(page.jobs, Date.now()));
+      });
+    });
+
+  program
+    .command("retry <id>")
+    .description("Queue a dead job again")
+    .action(async (id: string) => {
+      await withClient(async (client) => {
+        await client.retry(id);
+        console.log(`${id} queued again`);
+      });
+    });
+}

@@ -1,0 +1,66 @@
+/**
+ * `factory status`: the relay's queue (counts, oldest queued job, workers seen) and this
+ * machine's ledger (recent jobs, step runs). Works without a relay: then it shows the ledger
+ * and says why the relay part is missing.
+ */
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Stats } from "../../shared/jobs.ts";
+import { Ledger, type JobRun, type StepRun } from "../ledger.ts";
+import { ago } from "./jobs.ts";
+import { configOrExit, EXIT, relayClientFor } from "./worker.ts";
+
+/** The relay half of the status, as text. Pure. */
+export function formatStats(s: Stats): string {
+  const c = s.counts;
+  const lines = [
+    `relay: ${c.queued} queued, ${c.leased} leased, ${c.done} done, ${c.dead} dead` +
+      (s.oldestQueuedAgeMs !== null ? `; oldest queued job waiting ${ago(s.oldestQueuedAgeMs)}` : ""),
+  ];
+  for (const w of s.workers) lines.push(`  worker ${w.name}: last seen ${ago(s.now - w.lastSeenAt)} ago`);
+  if (c.dead > 0) lines.push("  dead jobs: `factory jobs --state dead`, then `factory retry <id>`");
+  return lines.join("\n");
+}
+
+/** The ledger half of the status, as text. Pure. */
+export function formatLedger(counts: Record<StepRun["state"], number>, jobs: readonly JobRun[], now: number): string {
+  const lines = [`ledger: ${counts.done} step run(s) done, ${counts.failed} failed, ${counts.running} unfinished`];
+  for (const j of jobs) {
+    lines.push(
+      `  ${j.jobId}  ${j.state.padEnd(9)} ${j.repository}${j.sha ? `@${j.sha.slice(0, 10)}` : ""}  ${ago(now - j.startedAt)} ago` +
+        (j.summary ? `  ${j.summary.split("\n")[0]!.slice(0, 100)}` : ""),
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Registers `factory status`. */
+export function registerStatusCommand(program: Command): void {
+  program
+    .command("status")
+    .description("Show the relay's queue and this machine's ledger")
+    .action(async () => {
+      const config = configOrExit();
+      if (!config) return void (process.exitCode = EXIT.config);
+      let code: number = EXIT.ok;
+      try {
+        console.log(formatStats(await relayClientFor(config).stats()));
+      } catch (e) {
+        console.log(`relay: not available (${(e as Error).message})`);
+        code = EXIT.failed;
+      }
+      const path = join(config.workDir, "ledger.sqlite");
+      if (!existsSync(path)) {
+        console.log(`ledger: none yet at ${path} (the worker creates it with its first job)`);
+      } else {
+        const ledger = Ledger.open(path);
+        try {
+          console.log(formatLedger(ledger.stepCounts(), ledger.recentJobs(10), Date.now()));
+        } finally {
+          ledger.close();
+        }
+      }
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,234 @@
+/**
+ * `factory worker`: the long-running worker. Also the pieces `factory run` shares with it:
+ * opening the runtime (logger, ledger, relay client) and the job handler (payload → sync →
+ * pipeline), so a test entry point can start the same worker with its own stages.
+ */
+import type { Command } from "commander";
+import { DispatchPayload, SYNC_JOB_TYPE, SyncPayload, type ChangedPaths, type Job } from "../../shared/jobs.ts";
+import { ConfigError, loadConfig, requireRelay, type WorkerConfig } from "../config.ts";
+import { Ledger } from "../ledger.ts";
+import { createLogger } from "../log.ts";
+import { runLoop, systemClock, type Clock, type JobHandler } from "../loop.ts";
+import { defaultKbLoader, runPipeline, type KbLoader, type PipelineOutcome } from "../pipeline/runner.ts";
+import { defaultStages } from "../pipeline/stages.ts";
+import { StepError, type Logger, type Stage } from "../pipeline/types.ts";
+import { RelayClient, UnauthorizedError } from "../relay-client.ts";
+import { syncRepository } from "../sync.ts";
+import { join } from "node:path";
+
+/** Exit codes of the worker commands. */
+export const EXIT = { ok: 0, failed: 1, config: 2, unauthorized: 3, interrupted: 130 } as const;
+
+/** What the worker runs; defaults are the product's, tests pass their own. */
+export interface WorkerParts {
+  stages?: Stage[];
+  loadKb?: KbLoader;
+  log?: Logger;
+  clock?: Clock;
+}
+
+/** The process-wide logger, with every configured secret masked. */
+export function createProcessLogger(config: WorkerConfig | null): Logger {
+  return createLogger({ secrets: [config?.workerToken, config?.githubToken] });
+}
+
+/** Where the sync of a job should go. */
+export interface JobTarget {
+  repository: string;
+  cloneUrl: string;
+  branch: string | null;
+  sha: string | null;
+  changes: ChangedPaths | null;
+}
+
+/** Reads what to sync from a job's payload (and the per-repository overrides). Throws StepError. */
+export function jobTarget(job: Job, config: Pick<WorkerConfig, "repositories">): JobTarget {
+  const issues = (e: { issues: { path: PropertyKey[]; message: string }[] }) =>
+    e.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; ");
+  let t: JobTarget;
+  if (job.type === SYNC_JOB_TYPE) {
+    const p = SyncPayload.safeParse(job.payload);
+    if (!p.success) throw new StepError(`job ${job.id} has a malformed ${job.type} payload (${issues(p.error)})`, false);
+    t = { repository: p.data.repository, cloneUrl: p.data.cloneUrl, branch: p.data.branch, sha: p.data.after, changes: p.data.changes };
+  } else if (job.type.startsWith("factory.")) {
+    const p = DispatchPayload.safeParse(job.payload);
+    if (!p.success) throw new StepError(`job ${job.id} has a malformed ${job.type} payload (${issues(p.error)})`, false);
+    t = { repository: p.data.repository, cloneUrl: p.data.cloneUrl, branch: p.data.branch, sha: null, changes: null };
+  } else {
+    throw new StepError(
+      `this worker does not know job type "${job.type}": it runs ${SYNC_JOB_TYPE} and factory.* jobs. Delete the job or upgrade the worker.`,
+      false,
+    );
+  }
+  const override = config.repositories[t.repository];
+  return {
+    ...t,
+    cloneUrl: override?.cloneUrl ?? t.cloneUrl,
+    branch: t.branch ?? override?.branch ?? null,
+  };
+}
+
+/** The handler the loop calls for each leased job: sync the repository, then run the pipeline. */
+export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: WorkerParts = {}): JobHandler {
+  const stages = parts.stages ?? defaultStages();
+  const loadKb = parts.loadKb ?? defaultKbLoader;
+  const clock = parts.clock ?? systemClock;
+  return async (lease, control) => {
+    const job = lease.job;
+    let target: JobTarget | null = null;
+    let outcome: PipelineOutcome;
+    try {
+      target = jobTarget(job, config);
+      ledger.startJob(job.id, target.repository, target.sha, clock.now());
+      control.progress({ step: "sync", message: `syncing ${target.repository}` });
+      const synced = await syncRepository({
+        workDir: config.workDir,
+        repository: target.repository,
+        cloneUrl: target.cloneUrl,
+        branch: target.branch,
+        sha: target.sha,
+        githubToken: config.githubToken,
+        signal: control.signal,
+        log: control.log.child({ step: "sync" }),
+      });
+      outcome = await runPipeline({
+        job,
+        snapshot: { dir: synced.dir, sha: synced.sha, repository: target.repository, branch: synced.branch, changes: target.changes },
+        stages,
+        ledger,
+        settings: config.settings,
+        workDir: config.workDir,
+        loadKb,
+        log: control.log,
+        signal: control.signal,
+        stopAtBoundary: control.stopAtBoundary,
+        now: () => clock.now(),
+        onProgress: control.progress,
+      });
+    } catch (e) {
+      const stopped = control.signal.aborted && !(e instanceof StepError);
+      const err = e instanceof StepError ? e : null;
+      const message = e instanceof Error ? e.message : String(e);
+      outcome = stopped
+        ? { kind: "stopped", reason: message, result: { steps: [], ran: 0, skipped: 0, produced: [] } }
+        : {
+            kind: "failed",
+            error: message.slice(0, 8000),
+            retryable: err ? err.retryable : true,
+            ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}),
+            result: { steps: [], ran: 0, skipped: 0, produced: [] },
+          };
+      if (outcome.kind === "failed") control.log.error(`failed: ${outcome.error}`, { step: "sync", retryable: outcome.retryable });
+    }
+    if (target) {
+      const state = outcome.kind === "completed" ? "completed" : outcome.kind === "failed" ? "failed" : "released";
+      const summary = outcome.kind === "failed" ? outcome.error : outcome.kind === "stopped" ? outcome.reason : (outcome.result.summary ?? null);
+      ledger.finishJob(job.id, state, summary, clock.now(), outcome.result.sha ?? null);
+    }
+    return outcome;
+  };
+}
+
+/** Options of one worker run. */
+export interface StartWorkerOptions extends WorkerParts {
+  once?: boolean;
+  /** Install SIGINT/SIGTERM handlers (default true). */
+  handleSignals?: boolean;
+}
+
+/**
+ * Runs the worker until stopped (or one job with `once`). Returns the process exit code;
+ * never throws for an expected failure (bad token, bad config), it logs what to do instead.
+ */
+export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = {}): Promise<number> {
+  const log = o.log ?? createProcessLogger(config);
+  for (const w of config.warnings) log.warn(w);
+  let relay: { relayUrl: string; workerToken: string };
+  try {
+    relay = requireRelay(config);
+  } catch (e) {
+    log.error((e as Error).message);
+    return EXIT.config;
+  }
+  const ledger = Ledger.open(join(config.workDir, "ledger.sqlite"));
+  const client = new RelayClient({ baseUrl: relay.relayUrl, token: relay.workerToken, workerName: config.workerName });
+  const stop = new AbortController();
+  const kill = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!stop.signal.aborted) {
+      log.info(`${sig}: finishing the running step (up to ${Math.round(config.drainMs / 1000)} s), then exiting; send it again to exit at once`);
+      stop.abort(new Error(sig));
+      return;
+    }
+    log.warn(`${sig} again: exiting now; any job still leased returns to the queue when its lease expires`);
+    kill.abort(new Error(sig));
+    ledger.close();
+    process.exit(EXIT.interrupted);
+  };
+  if (o.handleSignals !== false) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  log.info(
+    `worker ${config.workerName} polling ${relay.relayUrl} (concurrency ${config.concurrency}, work dir ${config.workDir})`,
+  );
+  try {
+    const exit = await runLoop(
+      { client, handle: createJobHandler(config, ledger, { ...o, log }), log, clock: o.clock },
+      { concurrency: o.once ? 1 : config.concurrency, waitSeconds: config.waitSeconds, drainMs: config.drainMs, once: o.once },
+      { stop: stop.signal, kill: kill.signal },
+    );
+    if (o.once && exit.jobs === 0) log.info("no job was waiting");
+    const failed = exit.outcomes.some((x) => x.outcome === "failed" || x.outcome === "error");
+    return o.once && failed ? EXIT.failed : EXIT.ok;
+  } catch (e) {
+    if (e instanceof UnauthorizedError) {
+      log.error(e.message);
+      return EXIT.unauthorized;
+    }
+    throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    ledger.close();
+  }
+}
+
+/** A relay client from the configuration (throws ConfigError when RELAY_URL/WORKER_TOKEN are missing). */
+export function relayClientFor(config: WorkerConfig): RelayClient {
+  const relay = requireRelay(config);
+  return new RelayClient({ baseUrl: relay.relayUrl, token: relay.workerToken, workerName: config.workerName });
+}
+
+/** Loads the configuration or logs what is wrong with it and returns null. */
+export function configOrExit(log: Logger = createProcessLogger(null)): WorkerConfig | null {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.error(e.message);
+      return null;
+    }
+    throw e;
+  }
+}
+
+/** Registers `factory worker`. */
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command("worker")
+    .description("Run the home worker: long-poll the relay, sync the repository, run the pipeline (Ctrl-C drains)")
+    .option("-c, --concurrency <n>", "jobs at once (overrides WORKER_CONCURRENCY)", (v) => Number.parseInt(v, 10))
+    .action(async (opts: { concurrency?: number }) => {
+      const config = configOrExit();
+      if (!config) return void (process.exitCode = EXIT.config);
+      if (opts.concurrency !== undefined) {
+        if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > 16) {
+          createProcessLogger(config).error("--concurrency must be a whole number from 1 to 16");
+          return void (process.exitCode = EXIT.config);
+        }
+        config.concurrency = opts.concurrency;
+      }
+      process.exitCode = await startWorker(config);
+    });
+}
