@@ -8,7 +8,18 @@ export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // Test secrets (never in wrangler.toml): two webhook secrets exercise rotation.
+            miniflare: {
+              bindings: {
+                GITHUB_WEBHOOK_SECRET: "test-secret-new,test-secret-old",
+                WORKER_TOKENS: "test-token-a,test-token-b",
+              },
+            },
+          }),
+        ],
         test: {
           name: "relay",
           include: ["test/relay/**/*.test.ts"],
