@@ -71,6 +71,8 @@ export const kb: KnowledgeBase = { atoms: [atom], courses: [course] };
 export async function runOnce(o: {
   workDir: string;
   settings: Record<string, unknown>;
+  /** The content repository checkout (default: workDir). */
+  repoDir?: string;
   now?: () => number;
   signal?: AbortSignal;
 }): Promise<PipelineOutcome> {
@@ -78,7 +80,7 @@ export async function runOnce(o: {
   try {
     return await runPipeline({
       job: null,
-      snapshot: { dir: o.workDir, sha: null, repository: "local", branch: "main", changes: null },
+      snapshot: { dir: o.repoDir ?? o.workDir, sha: null, repository: "local", branch: "main", changes: null },
       stages: [upstreamStage, publishStage(o.now ? { now: o.now } : {})],
       ledger,
       settings: o.settings,

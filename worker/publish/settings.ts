@@ -41,6 +41,8 @@ export const WritebackSettings = z.object({
   folder: z.string().min(1).default("scripts"),
   /** Remote to push to; null = commit locally only. */
   remote: z.string().min(1).nullable().default("origin"),
+  authorName: z.string().min(1).default("Agent Factory"),
+  authorEmail: z.string().min(3).default("agent-factory@users.noreply.github.com"),
 });
 export type WritebackSettings = z.infer<typeof WritebackSettings>;
 

@@ -19,6 +19,7 @@ import { publishLocal } from "../publish/local.ts";
 import { courseOf, lessonMetadata } from "../publish/metadata.ts";
 import { authorizedClient } from "../publish/oauth.ts";
 import { publishSettings, type PublishSettings } from "../publish/settings.ts";
+import { writeBack } from "../publish/writeback.ts";
 import { YouTubePublisher } from "../publish/youtube.ts";
 
 /** Bump when a change here should republish every lesson. */
@@ -37,7 +38,9 @@ export function publishStage(options: PublishStageOptions = {}): Stage {
     plan({ kb, settings }) {
       if (!kb) return [];
       const s = publishSettings(settings);
-      return kb.atoms.map((atom) => publishStep(atom.id, courseOf(kb, atom.id), s, now));
+      const steps = kb.atoms.map((atom) => publishStep(atom.id, courseOf(kb, atom.id), s, now));
+      if (s.writeback.enabled) steps.push(writebackStep(kb.atoms.map((a) => a.id), s, now));
+      return steps;
     },
   };
 }
@@ -149,4 +152,38 @@ async function runPublish(
     if (ctx.signal.aborted && !(err instanceof StepError)) throw err;
     throw toStepError(err, now(), `publishing ${atomId} to YouTube`);
   }
+}
+
+/** Commits every generated script to the write-back branch (only when settings.publish.writeback.enabled). */
+function writebackStep(atomIds: string[], s: PublishSettings, now: () => number): PlannedStep {
+  const scriptKeys = atomIds.map((id) => stepKey.script(id));
+  const { enabled: _enabled, ...target } = s.writeback;
+  return {
+    key: stepKey.writeback(),
+    kind: "writeback",
+    version: 1,
+    dependsOn: scriptKeys,
+    inputs: (deps) => ({ target, scripts: scriptKeys.map((k) => deps[k]?.data ?? null) }),
+    run: async (ctx) => {
+      const scripts = scriptKeys.flatMap((k) => {
+        const parsed = VideoScript.safeParse(ctx.deps[k]?.data);
+        return parsed.success ? [parsed.data] : [];
+      });
+      const result = await writeBack({
+        repoDir: ctx.snapshot.dir,
+        watchedBranch: ctx.snapshot.branch,
+        settings: s.writeback,
+        scripts,
+        author: { name: s.writeback.authorName, email: s.writeback.authorEmail },
+        now: new Date(now()),
+      });
+      return {
+        external: { commit: result.commit },
+        data: { branch: s.writeback.branch, committed: result.committed, pushed: result.pushed, changed: result.changed },
+        note: result.committed
+          ? `committed ${result.changed.length} script(s) to ${s.writeback.branch}${result.pushed ? " and pushed" : ""}`
+          : `${s.writeback.branch} already up to date`,
+      };
+    },
+  };
 }
