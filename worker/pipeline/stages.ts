@@ -2,11 +2,15 @@
  * The pipeline's stages in the order their steps run. Each stage lives in its own module;
  * adding one is one import and one entry here.
  */
+import { contentStage } from "../steps/content-stage.ts";
+import { mediaStage } from "../steps/media-stage.ts";
 import type { Stage } from "./types.ts";
 
 /** The stages every job runs, in order. */
 export function defaultStages(): Stage[] {
   return [
+    contentStage(),
+    mediaStage(),
     // kb check + scripts (worker/steps/content-stage.ts), narration + video (worker/steps/media-stage.ts),
     // publishing (worker/steps/publish-stage.ts) register here.
   ];

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { VideoScript } from "../../shared/models.ts";
+import { clip, parseBody, writeOffline } from "../../worker/agents/offline.ts";
+import { PROMPT_VERSION } from "../../worker/agents/prompt.ts";
+import { inputFor, starterKb } from "./helpers.ts";
+
+describe("the offline writer", () => {
+  it("turns each ## section into a script section: paragraphs narrate, list items become bullets, > Visual: the hint", () => {
+    const sections = parseBody(
+      "Intro line.\n\n## First part\nSome **bold** text with `code`.\nSame paragraph.\n- one\n- two [link](https://example.com)\n> Visual: a diagram\n\n## Second\n1. only a list",
+      "Fallback",
+    );
+    expect(sections).toEqual([
+      { heading: "Introduction", paragraphs: ["Intro line."], bullets: [] },
+      { heading: "First part", paragraphs: ["Some bold text with code. Same paragraph."], bullets: ["one", "two link"], visual: "a diagram" },
+      { heading: "Second", paragraphs: [], bullets: ["only a list"] },
+    ]);
+    expect(parseBody("Just text, no headings.", "The Title")[0]?.heading).toBe("The Title");
+  });
+
+  it("writes a valid, offline-marked script for every starter atom, with a safety section when the atom has notes", async () => {
+    const kb = await starterKb();
+    for (const atom of kb.atoms) {
+      const script = writeOffline(inputFor(kb, atom.id), `hash-${atom.id}`);
+      expect(() => VideoScript.parse(script)).not.toThrow();
+      expect(script.provenance).toEqual({ sourceHash: `hash-${atom.id}`, writer: "offline", model: null, promptVersion: PROMPT_VERSION });
+      const headings = [...atom.body.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+      expect(script.sections.map((s) => s.heading)).toEqual(atom.safetyNotes.length ? [...headings, "Safety"] : headings);
+      expect(script.hook).toBe(atom.summary);
+      expect(script.youtube.description).toContain(atom.sources[0]!.title);
+      expect(script.estimatedDurationSec).toBeGreaterThan(30);
+    }
+  });
+
+  it("is deterministic: the same input gives byte-identical output", async () => {
+    const kb = await starterKb();
+    const a = JSON.stringify(writeOffline(inputFor(kb, "pid-basics"), "h"));
+    const b = JSON.stringify(writeOffline(inputFor(kb, "pid-basics"), "h"));
+    expect(a).toBe(b);
+  });
+
+  it("names the next lesson of the course in the outro and the prerequisites in the description", async () => {
+    const kb = await starterKb();
+    const script = writeOffline(inputFor(kb, "ton-timer"), "h");
+    expect(script.outro).toContain("Next in PLC Foundations: From Ohm's Law to Safe Machine Control: The Off-Delay Timer (TOF).");
+    expect(script.youtube.description).toContain("Watch first:\n- Ladder Logic: Contacts and Coils");
+  });
+
+  it("clips long bullets at a word boundary", () => {
+    expect(clip("short", 10)).toBe("short");
+    expect(clip("one two three four five six", 15)).toBe("one two three…");
+  });
+});

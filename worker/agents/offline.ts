@@ -1,0 +1,156 @@
+/**
+ * The offline writer: builds a real lesson script from the atom's own fields, with no model
+ * and no network. Used when ANTHROPIC_API_KEY is unset (and by the demo), and marked
+ * `writer: "offline"` in the provenance. Deterministic: the same input gives byte-identical output.
+ *
+ * Mapping: each `## ` section of the body becomes a script section; its paragraphs become the
+ * narration, its list items the on-screen bullets, and a `> Visual: …` line the visual hint.
+ * Safety notes get their own section; the summary is the hook.
+ */
+import type { ScriptSection, VideoScript } from "../../shared/models.ts";
+import { finishScript } from "./finish.ts";
+import { PROMPT_VERSION, type ScriptDraft, type WriterInput } from "./prompt.ts";
+
+const MAX_SECTIONS = 12;
+const MAX_BULLETS = 6;
+const MAX_BULLET_CHARS = 120;
+
+/** Markdown inline syntax a narrator should not read out. */
+export function plainText(md: string): string {
+  return md
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
+    .replace(/(\*\*|__)(.+?)\1/g, "$2")
+    .replace(/`([^`]+)`/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Shortens at a word boundary, with an ellipsis, so bullets fit the slide limit. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, "")}…`;
+}
+
+interface RawSection {
+  heading: string;
+  paragraphs: string[];
+  bullets: string[];
+  visual?: string;
+}
+
+/** Splits a Markdown body into `## ` sections (text before the first heading becomes "Introduction"). */
+export function parseBody(body: string, fallbackHeading: string): RawSection[] {
+  const sections: RawSection[] = [];
+  let current: RawSection = { heading: "Introduction", paragraphs: [], bullets: [] };
+  let para: string[] = [];
+  const flush = () => {
+    if (para.length) current.paragraphs.push(plainText(para.join(" ")));
+    para = [];
+  };
+  const close = () => {
+    flush();
+    if (current.paragraphs.length || current.bullets.length) sections.push(current);
+  };
+  for (const raw of body.split(/\r?\n/)) {
+    const line = raw.trim();
+    const heading = /^##\s+(.+)$/.exec(line);
+    const bullet = /^(?:[-*+]|\d+[.)])\s+(.+)$/.exec(line);
+    const visual = /^>\s*visual:\s*(.+)$/i.exec(line);
+    if (heading) {
+      close();
+      current = { heading: plainText(heading[1]!), paragraphs: [], bullets: [] };
+    } else if (visual) {
+      flush();
+      current.visual = plainText(visual[1]!);
+    } else if (bullet) {
+      flush();
+      current.bullets.push(plainText(bullet[1]!));
+    } else if (line === "") flush();
+    else para.push(line.replace(/^>\s*|^#+\s*/, ""));
+  }
+  close();
+  if (sections.length === 1 && sections[0]!.heading === "Introduction") sections[0]!.heading = fallbackHeading;
+  return sections;
+}
+
+function sentences(text: string): string[] {
+  return text.split(/(?<=[.!?])\s+/).filter(Boolean);
+}
+
+function toSection(raw: RawSection): ScriptSection {
+  const withStop = (s: string) => (/[.!?…]$/.test(s) ? s : `${s}.`);
+  const narration = raw.paragraphs.length ? raw.paragraphs.join(" ") : raw.bullets.map(withStop).join(" ");
+  const bulletSource = raw.bullets.length ? raw.bullets : sentences(narration).slice(0, 3);
+  const section: ScriptSection = {
+    heading: clip(raw.heading, 100),
+    narration,
+    bullets: bulletSource.slice(0, MAX_BULLETS).map((b) => clip(b, MAX_BULLET_CHARS)),
+  };
+  if (raw.visual) section.visualHint = clip(raw.visual, 300);
+  return section;
+}
+
+function description(input: WriterInput, sections: ScriptSection[]): string {
+  const { atom } = input;
+  const parts = [atom.summary, "", "In this lesson:", ...sections.map((s) => `- ${s.heading}`)];
+  if (input.prerequisites.length) parts.push("", "Watch first:", ...input.prerequisites.map((p) => `- ${p.title}`));
+  for (const c of input.courses) parts.push("", `Lesson ${c.position} of ${c.total} in the course "${c.courseTitle}".`);
+  parts.push(
+    "",
+    "Sources:",
+    ...atom.sources.map((s) => `- ${s.title}${s.publisher ? `, ${s.publisher}` : ""}${s.url ? ` ${s.url}` : ""}`),
+  );
+  if (atom.safetyNotes.length) parts.push("", "Safety:", ...atom.safetyNotes.map((n) => `- ${n}`));
+  return clip(parts.join("\n"), 5000);
+}
+
+function tags(input: WriterInput): string[] {
+  const all = [...input.atom.tags, "plc", "industrial automation", input.atom.kind].map((t) => t.toLowerCase().trim());
+  return [...new Set(all)].filter(Boolean).slice(0, 30);
+}
+
+/** The script draft the offline writer makes; exported for tests and the benchmark. */
+export function offlineDraft(input: WriterInput): ScriptDraft {
+  const { atom } = input;
+  const sections = parseBody(atom.body, atom.title).map(toSection);
+  if (atom.safetyNotes.length) {
+    sections.push({
+      heading: "Safety",
+      narration: atom.safetyNotes.map(plainText).join(" "),
+      bullets: atom.safetyNotes.slice(0, MAX_BULLETS).map((n) => clip(plainText(n), MAX_BULLET_CHARS)),
+    });
+  }
+  const kept = sections.length > MAX_SECTIONS ? [...sections.slice(0, MAX_SECTIONS - 1), sections.at(-1)!] : sections;
+  const next = input.courses.find((c) => c.next)?.next;
+  const course = input.courses.find((c) => c.next);
+  const outro = [
+    `That was ${atom.title}: ${atom.summary}`,
+    next && course ? `Next in ${course.courseTitle}: ${next.title}.` : "",
+    "The sources for this lesson are listed in the description.",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  return {
+    title: clip(atom.title, 120),
+    hook: atom.summary,
+    sections: kept,
+    outro,
+    youtube: { title: clip(atom.title, 100), description: description(input, kept), tags: tags(input) },
+  };
+}
+
+/**
+ * Writes a script without a model.
+ * @param sourceHash the step's hash of `input` (recorded in the provenance)
+ */
+export function writeOffline(input: WriterInput, sourceHash: string): VideoScript {
+  return finishScript(offlineDraft(input), input.atom, {
+    sourceHash,
+    writer: "offline",
+    model: null,
+    promptVersion: PROMPT_VERSION,
+  });
+}

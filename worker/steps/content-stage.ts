@@ -1,0 +1,195 @@
+/**
+ * The content stage: one `script:<atomId>` step (kind "write-script") per atom.
+ *
+ * A step's inputs are exactly what its script is written from: the atom, its prerequisites'
+ * index lines (id, title, one-line summary: never their bodies), its places in the courses,
+ * the prompt version and the writer/model. So an unchanged atom hashes the same, the runner
+ * skips it and it costs 0 tokens; an atom is rewritten when it changed, when a prerequisite's
+ * title or summary changed, or when its place in a course changed. A prerequisite's body
+ * change alone rewrites nothing.
+ *
+ * Settings live at `settings.content` ({@link ContentSettings}); the API key only in the
+ * environment (ANTHROPIC_API_KEY). Without a key the offline writer is used.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { z } from "zod";
+import type { PLCAtom } from "../../shared/models.ts";
+import { ClaudeWriter, type TokenUsage, zeroUsage } from "../agents/content.ts";
+import { writeOffline } from "../agents/offline.ts";
+import { PROMPT_VERSION, type WriterInput } from "../agents/prompt.ts";
+import { coursePlaces } from "../kb/index.ts";
+import { type KnowledgeBase, type PlannedStep, type Stage, StepError, type StepOutput, stepKey } from "../pipeline/types.ts";
+
+/** `settings.content`: the content agent's configuration, with defaults. */
+export const ContentSettings = z.object({
+  /** "auto": Claude when ANTHROPIC_API_KEY is set, else offline. */
+  writer: z.enum(["auto", "claude", "offline"]).default("auto"),
+  model: z.string().min(1).default("claude-sonnet-4-5"),
+  maxTokens: z.number().int().min(256).max(64_000).default(4096),
+  /** Messages API base URL; defaults to ANTHROPIC_BASE_URL, then the SDK's default. */
+  baseURL: z.string().url().optional(),
+  /** Attempts per request on 429/529/5xx before the step fails retryable. */
+  maxAttempts: z.number().int().min(1).max(10).default(4),
+  timeoutMs: z.number().int().min(1000).default(120_000),
+});
+export type ContentSettings = z.infer<typeof ContentSettings>;
+
+/** Bump when this file changes what a script would be. */
+export const WRITE_SCRIPT_VERSION = 1;
+
+/** Where scripts go, relative to the artifacts dir. */
+export const scriptPath = (atomId: string) => `scripts/${atomId}.json`;
+
+/** What the stage takes from outside, injectable for tests. */
+export interface ContentStageDeps {
+  env?: Record<string, string | undefined>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** The hashed inputs of one write-script step. */
+export interface ScriptStepInputs extends WriterInput {
+  promptVersion: string;
+  writer: "claude" | "offline";
+  model: string | null;
+}
+
+/** Reads `settings.content`, with a message that names the bad field. */
+export function parseContentSettings(settings: Record<string, unknown>): ContentSettings {
+  const r = ContentSettings.safeParse(settings.content ?? {});
+  if (r.success) return r.data;
+  const why = r.error.issues.map((i) => `settings.content.${i.path.join(".")}: ${i.message}`).join("; ");
+  throw new StepError(`Invalid content settings: ${why}. Fix factory.config.json.`, false);
+}
+
+/** Which writer runs: Claude with a key (or when forced), else the offline writer. */
+export function chooseWriter(s: ContentSettings, env: Record<string, string | undefined>): "claude" | "offline" {
+  if (s.writer !== "auto") return s.writer;
+  return env.ANTHROPIC_API_KEY ? "claude" : "offline";
+}
+
+/** Atoms in teaching order: by course (course ids sorted), then any atom in no course, by id. */
+export function teachingOrder(kb: KnowledgeBase): PLCAtom[] {
+  const byId = new Map(kb.atoms.map((a) => [a.id, a] as const));
+  const seen = new Set<string>();
+  const out: PLCAtom[] = [];
+  const courses = [...kb.courses].sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const id of [...courses.flatMap((c) => c.modules.flatMap((m) => m.atoms)), ...[...byId.keys()].sort()]) {
+    const atom = byId.get(id);
+    if (atom && !seen.has(id)) {
+      seen.add(id);
+      out.push(atom);
+    }
+  }
+  return out;
+}
+
+/** The inputs of one atom's step. Pure. */
+export function scriptInputs(kb: KnowledgeBase, atom: PLCAtom, writer: "claude" | "offline", model: string): ScriptStepInputs {
+  const byId = new Map(kb.atoms.map((a) => [a.id, a] as const));
+  return {
+    atom,
+    prerequisites: atom.prerequisites.flatMap((id) => {
+      const p = byId.get(id);
+      return p ? [{ id: p.id, title: p.title, summary: p.summary }] : [];
+    }),
+    courses: coursePlaces(kb, atom.id),
+    promptVersion: PROMPT_VERSION,
+    writer,
+    model: writer === "claude" ? model : null,
+  };
+}
+
+/** JSON with object keys sorted, so equal values hash equally. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** sha256 of a step's inputs: the script's provenance.sourceHash. */
+export function sourceHash(inputs: ScriptStepInputs): string {
+  return createHash("sha256").update(canonical(inputs)).digest("hex");
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/**
+ * The content stage.
+ * @param deps environment (for ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL) and injected clock/sleep
+ */
+export function contentStage(deps: ContentStageDeps = {}): Stage {
+  const env = deps.env ?? process.env;
+  let claude: ClaudeWriter | null = null; // one client for the whole job: one connection pool, one cache prefix
+
+  return {
+    name: "content",
+    plan({ kb, settings }): PlannedStep[] {
+      if (!kb) return [];
+      const s = parseContentSettings(settings);
+      const writer = chooseWriter(s, env);
+      return teachingOrder(kb).map((atom) => {
+        const inputs = scriptInputs(kb, atom, writer, s.model);
+        return {
+          key: stepKey.script(atom.id),
+          kind: "write-script",
+          version: WRITE_SCRIPT_VERSION,
+          dependsOn: [],
+          inputs: () => inputs,
+          async run(ctx): Promise<StepOutput> {
+            const hash = sourceHash(inputs);
+            let usage: TokenUsage = zeroUsage();
+            let script;
+            if (writer === "offline") {
+              script = writeOffline(inputs, hash);
+            } else {
+              const apiKey = env.ANTHROPIC_API_KEY;
+              if (!apiKey) {
+                throw new StepError(
+                  "settings.content.writer is \"claude\" but ANTHROPIC_API_KEY is not set: export it in the worker's environment, or set the writer to \"auto\" or \"offline\".",
+                  false,
+                );
+              }
+              claude ??= new ClaudeWriter({
+                apiKey,
+                model: s.model,
+                maxTokens: s.maxTokens,
+                baseURL: s.baseURL ?? env.ANTHROPIC_BASE_URL,
+                maxAttempts: s.maxAttempts,
+                timeoutMs: s.timeoutMs,
+                ...(deps.sleep ? { sleep: deps.sleep } : {}),
+                ...(deps.now ? { now: deps.now } : {}),
+                ...(deps.random ? { random: deps.random } : {}),
+              });
+              ctx.progress(0, `writing ${atom.id} with ${s.model}`);
+              const written = await claude.write(inputs, hash, ctx.signal);
+              script = written.script;
+              usage = written.usage;
+            }
+            const rel = scriptPath(atom.id);
+            await writeAtomically(join(ctx.artifactsDir, rel), `${JSON.stringify(script, null, 2)}\n`);
+            ctx.progress(1);
+            const tokens = writer === "claude" ? `, ${usage.inputTokens} in + ${usage.cacheReadInputTokens} cached + ${usage.outputTokens} out tokens` : "";
+            return {
+              data: script,
+              files: { script: rel },
+              usage: { ...usage },
+              note: `script for ${atom.id} by ${writer === "claude" ? s.model : "the offline writer"}: ${script.sections.length} sections, ~${script.estimatedDurationSec} s${tokens}`,
+            };
+          },
+        };
+      });
+    },
+  };
+}
