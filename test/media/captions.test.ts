@@ -1,0 +1,39 @@
+/** Caption cues from measured narration durations, and their SRT/WebVTT forms. */
+import { describe, expect, it } from "vitest";
+import { buildCues, parseCueTimes, splitCueText, toSrt, toVtt } from "../../worker/media/captions.ts";
+
+describe("captions", () => {
+  it("cuts at sentence ends first, then at clauses and words, within the length limit", () => {
+    const pieces = splitCueText("Short one. This sentence is rather long, and it has to be cut somewhere sensible for reading.", 40);
+    expect(pieces[0]).toBe("Short one.");
+    for (const p of pieces) expect(p.length).toBeLessThanOrEqual(40);
+    expect(pieces.join(" ")).toBe("Short one. This sentence is rather long, and it has to be cut somewhere sensible for reading.");
+  });
+
+  it("shares each clip's measured duration among its cues and starts every clip on time", () => {
+    const cues = buildCues(
+      [
+        { text: "First part. It has two sentences.", durationSec: 3.2 },
+        { text: "Second part.", durationSec: 1.7 },
+      ],
+      70,
+    );
+    expect(cues.map((c) => c.clip)).toEqual([0, 0, 1]);
+    expect(cues[0]!.start).toBe(0);
+    expect(cues[1]!.end).toBeCloseTo(3.2, 9);
+    expect(cues[2]!.start).toBeCloseTo(3.2, 9);
+    expect(cues[2]!.end).toBeCloseTo(4.9, 9);
+    expect(cues[1]!.end - cues[1]!.start).toBeGreaterThan(cues[0]!.end - cues[0]!.start); // longer text, longer cue
+  });
+
+  it("writes SRT with commas and WebVTT with a header and dots, both parsing back to the same times", () => {
+    const cues = buildCues([{ text: "One. Two --> three.", durationSec: 3661.5 }], 70);
+    const srt = toSrt(cues);
+    const vtt = toVtt(cues);
+    expect(srt).toMatch(/^1\n00:00:00,000 --> \d\d:\d\d:\d\d,\d{3}\nOne\.\n/);
+    expect(srt).toContain("--> 01:01:01,500\n");
+    expect(vtt).toMatch(/^WEBVTT\n\n00:00:00\.000 --> /);
+    expect(vtt).not.toContain("Two -->");
+    expect(parseCueTimes(vtt).map((c) => [c.start, c.end])).toEqual(parseCueTimes(srt).map((c) => [c.start, c.end]));
+  });
+});
