@@ -8,6 +8,10 @@ import { registerWorkerCommand } from "./worker.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerJobCommands } from "./jobs.ts";
 import { registerStatusCommand } from "./status.ts";
+import { registerKbCommands } from "./kb.ts";
+import { registerUsageCommand } from "./usage.ts";
+import { registerPublishCommands } from "./publish.ts";
+import { registerYouTubeCommands } from "./youtube.ts";
 
 /** A module that adds subcommands to the `factory` program. */
 export type CommandModule = (program: Command) => void;
@@ -20,4 +24,8 @@ export const commandModules: CommandModule[] = [
   registerRunCommand,
   registerJobCommands,
   registerStatusCommand,
+  registerKbCommands,
+  registerUsageCommand,
+  registerPublishCommands,
+  registerYouTubeCommands,
 ];
