@@ -10,6 +10,8 @@ import { registerJobCommands } from "./jobs.ts";
 import { registerStatusCommand } from "./status.ts";
 import { registerKbCommands } from "./kb.ts";
 import { registerUsageCommand } from "./usage.ts";
+import { registerKbCommands } from "./kb.ts";
+import { registerUsageCommand } from "./usage.ts";
 import { registerPublishCommands } from "./publish.ts";
 import { registerYouTubeCommands } from "./youtube.ts";
 
@@ -24,6 +26,8 @@ export const commandModules: CommandModule[] = [
   registerRunCommand,
   registerJobCommands,
   registerStatusCommand,
+  registerKbCommands,
+  registerUsageCommand,
   registerKbCommands,
   registerUsageCommand,
   registerPublishCommands,

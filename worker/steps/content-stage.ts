@@ -20,6 +20,7 @@ import { ClaudeWriter, type TokenUsage, zeroUsage } from "../agents/content.ts";
 import { writeOffline } from "../agents/offline.ts";
 import { PROMPT_VERSION, type WriterInput } from "../agents/prompt.ts";
 import { coursePlaces } from "../kb/index.ts";
+import { canonicalJson } from "../pipeline/plan.ts";
 import { type KnowledgeBase, type PlannedStep, type Stage, StepError, type StepOutput, stepKey } from "../pipeline/types.ts";
 
 /** `settings.content`: the content agent's configuration, with defaults. */
@@ -103,19 +104,9 @@ export function scriptInputs(kb: KnowledgeBase, atom: PLCAtom, writer: "claude" 
   };
 }
 
-/** JSON with object keys sorted, so equal values hash equally. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** sha256 of a step's inputs: the script's provenance.sourceHash. */
 export function sourceHash(inputs: ScriptStepInputs): string {
-  return createHash("sha256").update(canonical(inputs)).digest("hex");
+  return createHash("sha256").update(canonicalJson(inputs)).digest("hex");
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
