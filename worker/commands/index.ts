@@ -10,8 +10,6 @@ import { registerJobCommands } from "./jobs.ts";
 import { registerStatusCommand } from "./status.ts";
 import { registerKbCommands } from "./kb.ts";
 import { registerUsageCommand } from "./usage.ts";
-import { registerKbCommands } from "./kb.ts";
-import { registerUsageCommand } from "./usage.ts";
 import { registerPublishCommands } from "./publish.ts";
 import { registerYouTubeCommands } from "./youtube.ts";
 
@@ -26,8 +24,6 @@ export const commandModules: CommandModule[] = [
   registerRunCommand,
   registerJobCommands,
   registerStatusCommand,
-  registerKbCommands,
-  registerUsageCommand,
   registerKbCommands,
   registerUsageCommand,
   registerPublishCommands,
