@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { registerServiceCommands } from "./service.ts";
+import { registerDoctorCommand } from "./doctor.ts";
 import { registerWorkerCommand } from "./worker.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerJobCommands } from "./jobs.ts";
@@ -12,6 +13,7 @@ import { registerKbCommands } from "./kb.ts";
 import { registerUsageCommand } from "./usage.ts";
 import { registerPublishCommands } from "./publish.ts";
 import { registerYouTubeCommands } from "./youtube.ts";
+import { registerVoiceCommands } from "./voice.ts";
 
 /** A module that adds subcommands to the `factory` program. */
 export type CommandModule = (program: Command) => void;
@@ -20,6 +22,7 @@ export type CommandModule = (program: Command) => void;
 export const commandModules: CommandModule[] = [
   // one line per module; keep the trailing comma
   registerServiceCommands,
+  registerDoctorCommand,
   registerWorkerCommand,
   registerRunCommand,
   registerJobCommands,
@@ -28,4 +31,5 @@ export const commandModules: CommandModule[] = [
   registerUsageCommand,
   registerPublishCommands,
   registerYouTubeCommands,
+  registerVoiceCommands,
 ];

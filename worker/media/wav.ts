@@ -42,9 +42,7 @@ export function parseWav(buf: Uint8Array): Pcm {
       // Streaming writers leave the size at 0 or 0xFFFFFFFF: take what is there.
       if (size === 0 || body + size > b.length) size = b.length - body;
       size -= size % 2;
-      const samples = new Int16Array(size / 2);
-      for (let i = 0; i < samples.length; i++) samples[i] = b.readInt16LE(body + i * 2);
-      return { sampleRate: fmt.sampleRate, channels: fmt.channels, samples };
+      return { sampleRate: fmt.sampleRate, channels: fmt.channels, samples: pcmFromRaw(b.subarray(body, body + size), fmt.sampleRate).samples };
     }
     off = body + size + (size % 2);
   }
@@ -75,8 +73,10 @@ export function encodeWav(pcm: Pcm): Buffer {
 /** Wraps raw little-endian 16-bit mono samples (as ElevenLabs' `pcm_*` formats send them). */
 export function pcmFromRaw(raw: Uint8Array, sampleRate: number): Pcm {
   const even = raw.byteLength - (raw.byteLength % 2);
-  const copy = new Uint8Array(raw.subarray(0, even)); // aligned copy
-  return { sampleRate, channels: 1, samples: new Int16Array(copy.buffer, 0, even / 2) };
+  const samples = new Int16Array(even / 2);
+  // An aligned copy (Int16Array needs 2-byte alignment); every supported platform is little-endian.
+  new Uint8Array(samples.buffer).set(raw.subarray(0, even));
+  return { sampleRate, channels: 1, samples };
 }
 
 /**
