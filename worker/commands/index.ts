@@ -4,7 +4,6 @@
  */
 import type { Command } from "commander";
 import { registerServiceCommands } from "./service.ts";
-import { registerDoctorCommand } from "./doctor.ts";
 import { registerWorkerCommand } from "./worker.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerJobCommands } from "./jobs.ts";
@@ -22,7 +21,6 @@ export type CommandModule = (program: Command) => void;
 export const commandModules: CommandModule[] = [
   // one line per module; keep the trailing comma
   registerServiceCommands,
-  registerDoctorCommand,
   registerWorkerCommand,
   registerRunCommand,
   registerJobCommands,
