@@ -4,6 +4,8 @@
  */
 import type { Command } from "commander";
 import { registerServiceCommands } from "./service.ts";
+import { registerDoctorCommand } from "./doctor.ts";
+import { registerInitCommand } from "./init.ts";
 import { registerWorkerCommand } from "./worker.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerJobCommands } from "./jobs.ts";
@@ -21,6 +23,8 @@ export type CommandModule = (program: Command) => void;
 export const commandModules: CommandModule[] = [
   // one line per module; keep the trailing comma
   registerServiceCommands,
+  registerInitCommand,
+  registerDoctorCommand,
   registerWorkerCommand,
   registerRunCommand,
   registerJobCommands,

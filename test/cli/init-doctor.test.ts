@@ -1,0 +1,87 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runInit } from "../../worker/commands/init.ts";
+import { loadConfig } from "../../worker/config.ts";
+import { machineProbes, runDoctor } from "../../worker/doctor/checks.ts";
+import { ffmpegPath } from "../../worker/media/ffmpeg.ts";
+import { type RelayProcess, startRelay } from "../helpers/relay-process.ts";
+
+const CLI = resolve("bin/factory.mjs");
+let relay: RelayProcess;
+let dir: string;
+let secrets: { webhookSecret: string; workerToken: string };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "init-"));
+  const lines: string[] = [];
+  // Init first (no relay URL yet, as on a fresh machine), then start a relay with its secrets.
+  ({ secrets } = await runInit({ dir, yes: true, repo: "octo/lessons" }, (l) => lines.push(l)));
+  relay = await startRelay({ vars: { GITHUB_WEBHOOK_SECRET: secrets.webhookSecret, WORKER_TOKENS: secrets.workerToken } });
+  await runInit({ dir, yes: true, relayUrl: relay.url }, () => {});
+});
+afterAll(async () => {
+  await relay?.stop();
+});
+
+describe("factory init --yes", () => {
+  it("writes an owner-only config holding the token and keeps the secrets on a second run", () => {
+    const file = join(dir, "factory.config.json");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const config = JSON.parse(readFileSync(file, "utf8"));
+    expect(config.workerToken).toBe(secrets.workerToken);
+    expect(config.relayUrl).toBe(relay.url);
+    expect(config.repositories).toEqual({ "octo/lessons": {} });
+    const relaySecrets = JSON.parse(readFileSync(join(dir, ".factory/relay-secrets.json"), "utf8"));
+    expect(relaySecrets).toEqual({ GITHUB_WEBHOOK_SECRET: secrets.webhookSecret, WORKER_TOKENS: secrets.workerToken });
+    expect(statSync(join(dir, ".factory/relay-secrets.json")).mode & 0o777).toBe(0o600);
+  });
+
+  it("prints the GitHub webhook form with the payload URL, content type and secret", async () => {
+    const lines: string[] = [];
+    await runInit({ dir, yes: true }, (l) => lines.push(l));
+    const text = lines.join("\n");
+    expect(text).toContain(`Payload URL:   ${relay.url}/github/webhook`);
+    expect(text).toContain("application/json");
+    expect(text).toContain(`Secret:        ${secrets.webhookSecret}`);
+    expect(text).toContain("npx wrangler secret bulk");
+    expect(text).toContain("Kept the existing secrets");
+  });
+
+  it("refuses a repository name that is not owner/name", async () => {
+    await expect(runInit({ dir, yes: true, repo: "not a repo" }, () => {})).rejects.toThrow(/owner\/name/);
+  });
+});
+
+describe("factory doctor against a local relay", () => {
+  it("passes the relay checks and fails, with a fix, on the one repository it cannot reach", async () => {
+    const config = loadConfig({ cwd: dir, env: {} });
+    const results = await runDoctor(machineProbes(config, () => ffmpegPath()));
+    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+    expect(byName["Relay reachable"]?.status).toBe("ok");
+    expect(byName["Worker token"]?.status).toBe("ok");
+    expect(byName["ffmpeg"]?.status).toBe("ok");
+    expect(byName["git"]?.status).toBe("ok");
+    // octo/lessons is not reachable from this offline machine: failing on purpose.
+    const repo = byName["Repository octo/lessons"];
+    expect(repo?.status).toBe("fail");
+    expect(repo?.fix).toMatch(/GITHUB_TOKEN/);
+  });
+
+  it("says the token was rejected and where to put the right one", async () => {
+    const config = loadConfig({ cwd: dir, env: { WORKER_TOKEN: "wrong-token" } });
+    const results = await runDoctor(machineProbes(config, () => ffmpegPath()));
+    const token = results.find((r) => r.name === "Worker token");
+    expect(token?.status).toBe("fail");
+    expect(token?.fix).toMatch(/WORKER_TOKENS/);
+  });
+
+  it("exits 1 from the real command when a check fails, and names the failing check", () => {
+    const r = spawnSync(process.execPath, [CLI, "doctor"], { cwd: dir, encoding: "utf8", env: { ...process.env, ANTHROPIC_API_KEY: "" } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/FAIL {2}Repository octo\/lessons/);
+    expect(r.stdout).toMatch(/ok {4}Worker token/);
+  });
+});
