@@ -40,7 +40,7 @@ describe("factory usage", () => {
     expect(dated.costUsd).toBeCloseTo((1000 * 3 + 2000 * 15 + 1500 * 3.75) / 1e6, 10);
     expect(rows.find((r) => r.model === "offline")!.costUsd).toBe(0);
     const text = formatUsage(rows);
-    expect(text).toContain("prices as of 2025-11");
+    expect(text).toContain("prices as of 2026-11");
     expect(text).toMatch(/total: \$0\.\d{4}/);
   });
 

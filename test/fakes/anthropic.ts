@@ -57,7 +57,7 @@ const ERROR_TYPES: Record<number, string> = {
 
 export class FakeAnthropic {
   readonly apiKey = "sk-ant-test-0000000000000000";
-  model = "claude-sonnet-4-5";
+  model = "claude-sonnet-4-6";
   /** Replies to give, in order; when empty, a valid script. */
   readonly replies: FakeReply[] = [];
   readonly requests: RecordedRequest[] = [];

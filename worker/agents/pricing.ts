@@ -1,10 +1,11 @@
 /**
  * What tokens cost, per model. Pure.
  *
- * Prices in US dollars per million tokens, from Anthropic's public pricing page
- * (https://www.anthropic.com/pricing), as of 2025-11. "cacheWrite" is the 5-minute cache
- * write price (1.25 x input); "cacheRead" is 0.1 x input. A model not listed here is
- * reported with its tokens and "price unknown": add it to the table when you adopt it.
+ * Prices in US dollars per million tokens, from Anthropic's pricing page
+ * (https://platform.claude.com/docs/en/about-claude/pricing), checked 2026-11. "cacheWrite" is
+ * the 5-minute cache write price (1.25 x input); "cacheRead" the cache hit price (0.1 x input).
+ * Only models whose prices were confirmed are listed: any other model is reported with its
+ * tokens and "price unknown" (never a guess). Add a row when you adopt a model.
  */
 import type { TokenUsage } from "./content.ts";
 
@@ -16,13 +17,18 @@ export interface ModelPrice {
 }
 
 /** The date the table was checked, printed with every cost. */
-export const PRICES_AS_OF = "2025-11";
+export const PRICES_AS_OF = "2026-11";
 
 /** By model family (the id without its date suffix). */
 export const PRICES: Readonly<Record<string, ModelPrice>> = {
+  "claude-opus-5": { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
+  "claude-opus-4-8": { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
+  "claude-opus-4-7": { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
+  "claude-opus-4-6": { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
   "claude-opus-4-5": { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
   "claude-opus-4-1": { input: 15, output: 75, cacheWrite: 18.75, cacheRead: 1.5 },
   "claude-opus-4": { input: 15, output: 75, cacheWrite: 18.75, cacheRead: 1.5 },
+  "claude-sonnet-4-6": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
   "claude-sonnet-4-5": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
   "claude-sonnet-4": { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
   "claude-haiku-4-5": { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 },

@@ -27,7 +27,7 @@ import { type KnowledgeBase, type PlannedStep, type Stage, StepError, type StepO
 export const ContentSettings = z.object({
   /** "auto": Claude when ANTHROPIC_API_KEY is set, else offline. */
   writer: z.enum(["auto", "claude", "offline"]).default("auto"),
-  model: z.string().min(1).default("claude-sonnet-4-5"),
+  model: z.string().min(1).default("claude-sonnet-4-6"),
   maxTokens: z.number().int().min(256).max(64_000).default(4096),
   /** Messages API base URL; defaults to ANTHROPIC_BASE_URL, then the SDK's default. */
   baseURL: z.string().url().optional(),
