@@ -19,7 +19,7 @@ import type { PLCAtom } from "../../shared/models.ts";
 import { ClaudeWriter, type TokenUsage, zeroUsage } from "../agents/content.ts";
 import { writeOffline } from "../agents/offline.ts";
 import { PROMPT_VERSION, type WriterInput } from "../agents/prompt.ts";
-import { coursePlaces } from "../kb/index.ts";
+import { buildIndex, coursePlaces } from "../kb/index.ts";
 import { canonicalJson } from "../pipeline/plan.ts";
 import { type KnowledgeBase, type PlannedStep, type Stage, StepError, type StepOutput, stepKey } from "../pipeline/types.ts";
 
@@ -90,11 +90,12 @@ export function teachingOrder(kb: KnowledgeBase): PLCAtom[] {
 
 /** The inputs of one atom's step. Pure. */
 export function scriptInputs(kb: KnowledgeBase, atom: PLCAtom, writer: "claude" | "offline", model: string): ScriptStepInputs {
-  const byId = new Map(kb.atoms.map((a) => [a.id, a] as const));
+  // Prerequisites come from the index (one line each), never from their files.
+  const index = new Map(buildIndex(kb).atoms.map((e) => [e.id, e] as const));
   return {
     atom,
     prerequisites: atom.prerequisites.flatMap((id) => {
-      const p = byId.get(id);
+      const p = index.get(id);
       return p ? [{ id: p.id, title: p.title, summary: p.summary }] : [];
     }),
     courses: coursePlaces(kb, atom.id),
