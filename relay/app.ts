@@ -14,6 +14,12 @@ import { socketRoutes } from "./routes/socket.ts";
 export function createApp(): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
   app.get("/healthz", (c) => c.json({ ok: true, service: "agent-factory-relay" }, 200));
+  // The benchmark's baseline: a bare route in the same workerd (only when BENCH_ROUTES=1).
+  app.post("/_bench/bare", async (c) => {
+    if (c.env.BENCH_ROUTES !== "1") return c.notFound();
+    await c.req.arrayBuffer();
+    return c.json({ ok: true }, 202);
+  });
   app.route("/", webhookRoutes);
   app.use("/v1/*", bearerAuth({ tokens: (env) => listVar(env.WORKER_TOKENS), variable: "WORKER_TOKENS" }));
   app.route("/", socketRoutes);

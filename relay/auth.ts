@@ -45,8 +45,16 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<{ Bind
 async function anyTokenMatches(accepted: readonly string[], given: string): Promise<boolean> {
   const givenDigest = await sha256(given);
   let hit = false;
-  for (const token of accepted) if (constantTimeEqual(await sha256(token), givenDigest)) hit = true;
+  for (const digest of await acceptedDigests(accepted)) if (constantTimeEqual(digest, givenDigest)) hit = true;
   return hit;
+}
+
+/** Digests of the accepted tokens, computed once per distinct token list (per isolate). */
+let cached: { key: string; digests: Promise<Uint8Array[]> } | undefined;
+function acceptedDigests(accepted: readonly string[]): Promise<Uint8Array[]> {
+  const key = accepted.join("\n");
+  if (cached?.key !== key) cached = { key, digests: Promise.all(accepted.map(sha256)) };
+  return cached.digests;
 }
 
 async function sha256(text: string): Promise<Uint8Array> {

@@ -28,6 +28,8 @@ declare global {
       BACKOFF_MAX_SECONDS?: string;
       /** Days a completed job is kept before pruning (default 7). */
       DONE_RETENTION_DAYS?: string;
+      /** "1" enables the benchmark's bare baseline route (never set in production). */
+      BENCH_ROUTES?: string;
     }
   }
 }

@@ -26,6 +26,7 @@ import type {
   SyncPayload,
 } from "../../shared/jobs.ts";
 import { queueConfig, type Env } from "../env.ts";
+import { GroupCommit } from "./batch.ts";
 import { type AttemptRow, type JobRow, rowToAttempt, rowToJob, SCHEMA } from "./schema.ts";
 import { makeJobId, makeLeaseToken, mergeSync, nextAfterFailure, type NextState, type QueueConfig } from "./rules.ts";
 
@@ -54,6 +55,9 @@ export type Outcome<T> =
   | { ok: true; value: T }
   | { ok: false; code: "not_found" | "lease_not_held" | "wrong_state"; state?: JobState };
 
+/** Marks a `next` that registered a waiter instead of answering. */
+const WAITING = Symbol("waiting");
+
 interface Waiter {
   worker: string;
   resolve: (lease: LeaseResponse | null) => void;
@@ -75,6 +79,11 @@ export class QueueObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly config: QueueConfig;
   private readonly waiters: Waiter[] = [];
+  private readonly writes: GroupCommit;
+  /** Set by a write that may have made a job ready; the batch then hands jobs to waiters. */
+  private readyChanged = false;
+  /** Earliest alarm the current batch asked for. */
+  private alarmWanted = Infinity;
   private readonly workerSeen = new Map<string, { at: number; written: number }>();
   /** The alarm time we know is set; null = none; undefined = not read yet. */
   private alarmAt: number | null | undefined;
@@ -83,6 +92,12 @@ export class QueueObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.config = queueConfig(env);
+    this.writes = new GroupCommit({
+      transaction: (fn) => ctx.storage.transactionSync(fn),
+      now: () => this.now(),
+      inside: (now) => this.handOff(now),
+      after: () => this.afterBatch(),
+    });
     for (const statement of SCHEMA) this.sql.exec(statement);
     // Keep-alive pings are answered by the runtime without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -100,19 +115,18 @@ export class QueueObject extends DurableObject<Env> {
 
   /** Stores a job (or finds its duplicate, or merges it into a queued sync) and wakes a poller. */
   async enqueue(spec: EnqueueSpec, seen?: SeenRepository): Promise<EnqueueResponse> {
-    const now = this.now();
-    const response = this.ctx.storage.transactionSync(() => {
+    return this.writes.run((now) => {
       if (seen) this.rememberRepository(seen, now);
-      return this.store(spec, now);
+      const response = this.store(spec, now);
+      if (!response.deduplicated && spec.runAt !== undefined && spec.runAt > now) this.wantAlarm(spec.runAt);
+      this.readyChanged = true;
+      return response;
     });
-    if (!response.deduplicated && (spec.runAt ?? now) > now) await this.ensureAlarm(spec.runAt!);
-    await this.handOff(now);
-    return response;
   }
 
   /** Records a repository seen in a signed webhook that produced no job (e.g. `ping`). */
   async rememberRepositoryOnly(seen: SeenRepository): Promise<void> {
-    this.rememberRepository(seen, this.now());
+    return this.writes.run((now) => this.rememberRepository(seen, now));
   }
 
   private store(spec: EnqueueSpec, now: number): EnqueueResponse {
@@ -201,26 +215,36 @@ export class QueueObject extends DurableObject<Env> {
    * the wait passes with nothing ready.
    */
   async next(worker: string, waitMs: number): Promise<LeaseResponse | null> {
-    const now = this.now();
-    this.touchWorker(worker, now);
-    const lease = this.leaseOne(worker, now);
-    if (lease) {
-      await this.ensureAlarm(lease.lease.expiresAt);
-      return lease;
-    }
-    if (waitMs <= 0) return null;
-    return new Promise<LeaseResponse | null>((resolve) => {
-      const waiter: Waiter = {
-        worker,
-        resolve,
-        timer: setTimeout(() => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          resolve(null);
-        }, waitMs),
-      };
-      this.waiters.push(waiter);
+    return new Promise<LeaseResponse | null>((resolve, reject) => {
+      this.writes
+        .run((now) => {
+          this.touchWorker(worker, now);
+          const lease = this.leaseOne(worker, now);
+          if (lease) {
+            this.wantAlarm(lease.lease.expiresAt);
+            return lease;
+          }
+          // Registered inside the batch, so a job made ready later in this batch still finds it.
+          if (waitMs > 0) this.addWaiter(worker, waitMs, resolve);
+          return waitMs > 0 ? WAITING : null;
+        })
+        .then((r) => {
+          if (r !== WAITING) resolve(r);
+        }, reject);
     });
+  }
+
+  private addWaiter(worker: string, waitMs: number, resolve: (lease: LeaseResponse | null) => void): void {
+    const waiter: Waiter = {
+      worker,
+      resolve,
+      timer: setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(null);
+      }, waitMs),
+    };
+    this.waiters.push(waiter);
   }
 
   /** One guarded statement moves the oldest ready job from queued to leased. */
@@ -253,27 +277,46 @@ export class QueueObject extends DurableObject<Env> {
     return { job: rowToJob(row), lease: { token, expiresAt } };
   }
 
-  /** Gives ready jobs to waiting polls (oldest first) and tells WebSocket workers about the rest. */
-  private async handOff(now: number): Promise<void> {
-    let latestExpiry = 0;
+  /**
+   * Leases ready jobs to waiting polls, oldest poll first (inside the batch's transaction);
+   * returns the answers to send once it has committed.
+   */
+  private handOff(now: number): Array<() => void> {
+    const answers: Array<() => void> = [];
+    if (!this.readyChanged) return answers;
+    this.readyChanged = false;
     while (this.waiters.length > 0) {
       const waiter = this.waiters[0]!;
       const lease = this.leaseOne(waiter.worker, now);
       if (!lease) break;
       this.waiters.shift();
       clearTimeout(waiter.timer);
-      waiter.resolve(lease);
-      latestExpiry = lease.lease.expiresAt;
+      this.wantAlarm(lease.lease.expiresAt);
+      answers.push(() => waiter.resolve(lease));
     }
-    if (latestExpiry) await this.ensureAlarm(latestExpiry);
-    this.notifySockets(now);
+    if (this.ctx.getWebSockets().length > 0 && this.hasReadyJob(now)) answers.push(() => this.notifySockets());
+    return answers;
+  }
+
+  /** Asks for an alarm no later than `at` once the current batch commits. */
+  private wantAlarm(at: number): void {
+    this.alarmWanted = Math.min(this.alarmWanted, at);
+  }
+
+  private async afterBatch(): Promise<void> {
+    const at = this.alarmWanted;
+    this.alarmWanted = Infinity;
+    if (at < Infinity) await this.ensureAlarm(at);
   }
 
   // ---- lease holders -------------------------------------------------------------------
 
   /** Extends the lease; optionally records progress. */
   async heartbeat(id: string, token: string, progress?: Progress): Promise<Outcome<{ expiresAt: number }>> {
-    const now = this.now();
+    return this.writes.run((now) => this.heartbeatNow(id, token, progress, now));
+  }
+
+  private heartbeatNow(id: string, token: string, progress: Progress | undefined, now: number): Outcome<{ expiresAt: number }> {
     const expiresAt = now + this.config.leaseMs;
     const row = this.sql
       .exec<{ leased_by: string }>(
@@ -293,9 +336,8 @@ export class QueueObject extends DurableObject<Env> {
 
   /** Marks the job done; refused unless the caller holds the current lease. */
   async complete(id: string, token: string, result?: unknown): Promise<Outcome<Job>> {
-    const now = this.now();
-    const row = this.ctx.storage.transactionSync(() => {
-      const done = this.sql
+    return this.writes.run((now) => {
+      const row = this.sql
         .exec<JobRow>(
           `UPDATE jobs SET state = 'done', result = ?, leased_by = NULL, lease_token = NULL, lease_expires_at = NULL,
              updated_at = ?
@@ -306,12 +348,11 @@ export class QueueObject extends DurableObject<Env> {
           token,
         )
         .toArray()[0];
-      if (done) this.endAttempt(token, now, "completed", null);
-      return done;
+      if (!row) return this.refusal(id);
+      this.endAttempt(token, now, "completed", null);
+      this.wantAlarm(now + this.config.doneRetentionMs);
+      return { ok: true as const, value: rowToJob(row) };
     });
-    if (!row) return this.refusal(id);
-    await this.ensureAlarm(now + this.config.doneRetentionMs);
-    return { ok: true, value: rowToJob(row) };
   }
 
   /** Records a failed attempt: queued again after backoff, or dead. */
@@ -322,35 +363,34 @@ export class QueueObject extends DurableObject<Env> {
     retryable: boolean,
     retryAt?: number,
   ): Promise<Outcome<FailResponse>> {
-    const now = this.now();
-    const held = this.sql
-      .exec<{ attempts: number; max_attempts: number }>(
-        "SELECT attempts, max_attempts FROM jobs WHERE id = ? AND state = 'leased' AND lease_token = ?",
-        id,
-        token,
-      )
-      .toArray()[0];
-    if (!held) return this.refusal(id);
-    const next = nextAfterFailure({
-      attempts: held.attempts,
-      maxAttempts: held.max_attempts,
-      retryable,
-      now,
-      retryAt,
-      config: this.config,
-      random: this.random,
+    return this.writes.run((now): Outcome<FailResponse> => {
+      const held = this.sql
+        .exec<{ attempts: number; max_attempts: number }>(
+          "SELECT attempts, max_attempts FROM jobs WHERE id = ? AND state = 'leased' AND lease_token = ?",
+          id,
+          token,
+        )
+        .toArray()[0];
+      if (!held) return this.refusal(id);
+      const next = nextAfterFailure({
+        attempts: held.attempts,
+        maxAttempts: held.max_attempts,
+        retryable,
+        now,
+        retryAt,
+        config: this.config,
+        random: this.random,
+      });
+      if (!this.endLease(id, token, next, error, "failed", now)) return this.refusal(id);
+      if (next.state === "queued") this.wantAlarm(next.runAt);
+      return { ok: true, value: { state: next.state, runAt: next.runAt, attempts: held.attempts } };
     });
-    const moved = this.ctx.storage.transactionSync(() => this.endLease(id, token, next, error, "failed", now));
-    if (!moved) return this.refusal(id);
-    if (next.state === "queued") await this.ensureAlarm(next.runAt);
-    return { ok: true, value: { state: next.state, runAt: next.runAt, attempts: held.attempts } };
   }
 
   /** Gives the job back without spending an attempt (graceful shutdown). */
   async release(id: string, token: string): Promise<Outcome<Job>> {
-    const now = this.now();
-    const row = this.ctx.storage.transactionSync(() => {
-      const r = this.sql
+    return this.writes.run((now) => {
+      const row = this.sql
         .exec<JobRow>(
           `UPDATE jobs SET state = 'queued', attempts = attempts - 1, leased_by = NULL, lease_token = NULL,
              lease_expires_at = NULL, updated_at = ?
@@ -360,12 +400,11 @@ export class QueueObject extends DurableObject<Env> {
           token,
         )
         .toArray()[0];
-      if (r) this.endAttempt(token, now, "released", null);
-      return r;
+      if (!row) return this.refusal(id);
+      this.endAttempt(token, now, "released", null);
+      this.readyChanged = true;
+      return { ok: true as const, value: rowToJob(row) };
     });
-    if (!row) return this.refusal(id);
-    await this.handOff(now);
-    return { ok: true, value: rowToJob(row) };
   }
 
   /** One guarded statement moves a leased job to its next state after a bad attempt. */
@@ -408,32 +447,31 @@ export class QueueObject extends DurableObject<Env> {
 
   /** Dead → queued, with a fresh set of attempts. */
   async retry(id: string): Promise<Outcome<Job>> {
-    const now = this.now();
-    const row = this.sql
-      .exec<JobRow>(
-        `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, updated_at = ?
-         WHERE id = ? AND state = 'dead' RETURNING *`,
-        now,
-        now,
-        id,
-      )
-      .toArray()[0];
-    if (!row) return this.wrongState(id);
-    await this.handOff(now);
-    return { ok: true, value: rowToJob(row) };
+    return this.writes.run((now) => {
+      const row = this.sql
+        .exec<JobRow>(
+          `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, updated_at = ?
+           WHERE id = ? AND state = 'dead' RETURNING *`,
+          now,
+          now,
+          id,
+        )
+        .toArray()[0];
+      if (!row) return this.wrongState(id);
+      this.readyChanged = true;
+      return { ok: true as const, value: rowToJob(row) };
+    });
   }
 
   /** Deletes a job that is not leased (with its history and delivery ids). */
   async remove(id: string): Promise<Outcome<{ id: string }>> {
-    const deleted = this.ctx.storage.transactionSync(() => {
+    return this.writes.run((): Outcome<{ id: string }> => {
       const r = this.sql.exec("DELETE FROM jobs WHERE id = ? AND state != 'leased' RETURNING id", id).toArray();
-      if (r.length === 1) {
-        this.sql.exec("DELETE FROM attempts WHERE job_id = ?", id);
-        this.sql.exec("DELETE FROM deliveries WHERE job_id = ?", id);
-      }
-      return r.length === 1;
+      if (r.length !== 1) return this.wrongState(id);
+      this.sql.exec("DELETE FROM attempts WHERE job_id = ?", id);
+      this.sql.exec("DELETE FROM deliveries WHERE job_id = ?", id);
+      return { ok: true, value: { id } };
     });
-    return deleted ? { ok: true, value: { id } } : this.wrongState(id);
   }
 
   private wrongState(id: string): Outcome<never> {
@@ -513,16 +551,15 @@ export class QueueObject extends DurableObject<Env> {
    * retention are pruned; ready jobs go to waiting polls; then the next alarm is set.
    */
   override async alarm(): Promise<void> {
-    const now = this.now();
     this.alarmAt = null;
-    const expired = this.sql
-      .exec<{ id: string; attempts: number; max_attempts: number; lease_token: string; leased_by: string }>(
-        `SELECT id, attempts, max_attempts, lease_token, leased_by FROM jobs
-         WHERE state = 'leased' AND lease_expires_at <= ?`,
-        now,
-      )
-      .toArray();
-    this.ctx.storage.transactionSync(() => {
+    await this.writes.run((now) => {
+      const expired = this.sql
+        .exec<{ id: string; attempts: number; max_attempts: number; lease_token: string; leased_by: string }>(
+          `SELECT id, attempts, max_attempts, lease_token, leased_by FROM jobs
+           WHERE state = 'leased' AND lease_expires_at <= ?`,
+          now,
+        )
+        .toArray();
       for (const job of expired) {
         const next = nextAfterFailure({
           attempts: job.attempts,
@@ -540,19 +577,20 @@ export class QueueObject extends DurableObject<Env> {
       this.sql.exec(`DELETE FROM attempts WHERE job_id IN (${stale})`, cutoff);
       this.sql.exec(`DELETE FROM deliveries WHERE job_id IN (${stale})`, cutoff);
       this.sql.exec("DELETE FROM jobs WHERE state = 'done' AND updated_at <= ?", cutoff);
+      // Delayed jobs whose time has come are ready now too.
+      this.readyChanged = true;
+      const next = this.sql
+        .exec<{ t: number | null }>(
+          `SELECT MIN(t) AS t FROM (
+             SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'leased'
+             UNION ALL SELECT MIN(run_at) FROM jobs WHERE state = 'queued' AND run_at > ?
+             UNION ALL SELECT MIN(updated_at) + ? FROM jobs WHERE state = 'done')`,
+          now,
+          this.config.doneRetentionMs,
+        )
+        .one().t;
+      if (next !== null) this.wantAlarm(next);
     });
-    await this.handOff(now);
-    const next = this.sql
-      .exec<{ t: number | null }>(
-        `SELECT MIN(t) AS t FROM (
-           SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'leased'
-           UNION ALL SELECT MIN(run_at) FROM jobs WHERE state = 'queued' AND run_at > ?
-           UNION ALL SELECT MIN(updated_at) + ? FROM jobs WHERE state = 'done')`,
-        now,
-        this.config.doneRetentionMs,
-      )
-      .one().t;
-    if (next !== null) await this.ensureAlarm(next);
   }
 
   /** Makes sure an alarm fires no later than `at` (an earlier alarm just re-plans). */
@@ -593,10 +631,8 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /** Tells every connected worker that a job is ready (they race to lease it; one wins). */
-  private notifySockets(now: number): void {
-    const sockets = this.ctx.getWebSockets();
-    if (sockets.length === 0 || !this.hasReadyJob(now)) return;
-    for (const ws of sockets) {
+  private notifySockets(): void {
+    for (const ws of this.ctx.getWebSockets()) {
       try {
         ws.send(READY_MESSAGE);
       } catch {

@@ -23,16 +23,22 @@ export const jobRoutes = new Hono<{ Bindings: Env }>();
 
 const WORKER_NAME = /^[A-Za-z0-9_.:@-]{1,100}$/;
 
+/** The `worker` query parameter (default "unnamed"), checked. */
+export function workerName(value: string | undefined): string {
+  const worker = value ?? "unnamed";
+  if (!WORKER_NAME.test(worker)) {
+    throw new HttpError(400, "bad_request", "`worker` must be 1-100 characters of A-Z a-z 0-9 _ . : @ -: rename the worker.");
+  }
+  return worker;
+}
+
 jobRoutes.get("/v1/jobs/next", async (c) => {
   const waitParam = c.req.query("wait") ?? "0";
   const wait = Number(waitParam);
   if (!/^\d+$/.test(waitParam) || wait > MAX_WAIT_SECONDS) {
     throw new HttpError(400, "bad_request", `\`wait\` must be whole seconds from 0 to ${MAX_WAIT_SECONDS}: fix the query.`);
   }
-  const worker = c.req.query("worker") ?? "unnamed";
-  if (!WORKER_NAME.test(worker)) {
-    throw new HttpError(400, "bad_request", "`worker` must be 1-100 characters of A-Z a-z 0-9 _ . : @ -: rename the worker.");
-  }
+  const worker = workerName(c.req.query("worker"));
   const lease = await queueStub(c.env).next(worker, wait * 1000);
   if (!lease) return c.body(null, 204);
   return c.json(lease, 200);
@@ -46,8 +52,13 @@ jobRoutes.post("/v1/jobs/:id/heartbeat", async (c) => {
 
 jobRoutes.post("/v1/jobs/:id/complete", async (c) => {
   const req = await readBody(c, CompleteRequest, "complete request");
-  const out = await queueStub(c.env).complete(c.req.param("id"), req.leaseToken, req.result);
-  return c.json({ job: unwrap(out, c.req.param("id")) }, 200);
+  const queue = queueStub(c.env);
+  const out = await queue.complete(c.req.param("id"), req.leaseToken, req.result);
+  const job = unwrap(out, c.req.param("id"));
+  // `?next=1&worker=` also leases the next ready job in the same round trip (no waiting).
+  if (c.req.query("next") !== "1") return c.json({ job }, 200);
+  const worker = workerName(c.req.query("worker"));
+  return c.json({ job, next: await queue.next(worker, 0) }, 200);
 });
 
 jobRoutes.post("/v1/jobs/:id/fail", async (c) => {

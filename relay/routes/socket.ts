@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { queueStub } from "../queue/stub.ts";
+import { workerName } from "./jobs.ts";
 
 export const socketRoutes = new Hono<{ Bindings: Env }>();
 
@@ -15,10 +16,7 @@ socketRoutes.get("/v1/jobs/ws", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     throw new HttpError(426, "upgrade_required", "This route is a WebSocket: connect with `Upgrade: websocket`, or long-poll GET /v1/jobs/next.");
   }
-  const worker = c.req.query("worker") ?? "unnamed";
-  if (!/^[A-Za-z0-9_.:@-]{1,100}$/.test(worker)) {
-    throw new HttpError(400, "bad_request", "`worker` must be 1-100 characters of A-Z a-z 0-9 _ . : @ -: rename the worker.");
-  }
+  const worker = workerName(c.req.query("worker"));
   const url = `https://queue.internal/ws?worker=${encodeURIComponent(worker)}`;
   return queueStub(c.env).fetch(new Request(url, { headers: { Upgrade: "websocket" } }));
 });

@@ -134,6 +134,20 @@ describe("lease holders", () => {
     expect((await api("POST", `/v1/jobs/${job.id}/complete`, { leaseToken: l.token })).status).toBe(409);
   });
 
+  it("completes and leases the next ready job in one round trip with ?next=1", async () => {
+    const first = await enqueue({ payload: { n: 1 } });
+    const second = await enqueue({ payload: { n: 2 } });
+    const held = await lease("w1");
+    expect(held.job.id).toBe(first);
+    const res = await api("POST", `/v1/jobs/${first}/complete?next=1&worker=w1`, { leaseToken: held.lease.token });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.job).toMatchObject({ id: first, state: "done" });
+    expect(LeaseResponse.parse(body.next).job).toMatchObject({ id: second, leasedBy: "w1" });
+    const last = await api("POST", `/v1/jobs/${second}/complete?next=1&worker=w1`, { leaseToken: body.next.lease.token });
+    expect((await json(last)).next).toBeNull();
+  });
+
   it("releases a job back to the queue without spending an attempt", async () => {
     await enqueue();
     const first = await lease("w1");

@@ -1,0 +1,70 @@
+/**
+ * Group commit for the queue object. Every write an RPC asks for is queued and run on the
+ * next turn together with every other write that arrived meanwhile, inside ONE storage
+ * transaction: a burst of 20 enqueues (or four busy workers' acks) then costs one or two
+ * storage commits instead of one each. Replies still leave only after their commit
+ * (the runtime's output gate), so nothing is acknowledged before it is durable.
+ */
+
+interface PendingOp {
+  run: (now: number) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface GroupCommitHooks {
+  /** Runs `fn` in one storage transaction (ctx.storage.transactionSync). */
+  transaction<T>(fn: () => T): T;
+  /** The object's clock. */
+  now(): number;
+  /**
+   * Work for the end of the batch, inside the same transaction (e.g. lease jobs to waiting
+   * polls); returns what to run once that transaction has succeeded (e.g. answer them).
+   */
+  inside(now: number): Array<() => void>;
+  /** Work after the batch's transaction (e.g. setting the alarm). */
+  after(now: number): Promise<void>;
+}
+
+export class GroupCommit {
+  private pending: PendingOp[] = [];
+
+  constructor(private readonly hooks: GroupCommitHooks) {}
+
+  /** Queues `op` for the next batch; resolves with its result once the batch has run. */
+  run<T>(op: (now: number) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run: op, resolve: resolve as (v: unknown) => void, reject });
+      // setTimeout(0), not a microtask: requests already delivered to the object join the batch.
+      if (this.pending.length === 1) setTimeout(() => void this.flush(), 0);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const now = this.hooks.now();
+    let results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+    let settle: Array<() => void> = [];
+    try {
+      results = this.hooks.transaction(() => {
+        const out = batch.map((op) => {
+          try {
+            // A savepoint per op: one op's failure undoes only its own writes.
+            return { ok: true as const, value: this.hooks.transaction(() => op.run(now)) };
+          } catch (error) {
+            return { ok: false as const, error };
+          }
+        });
+        settle = this.hooks.inside(now);
+        return out;
+      });
+      for (const fn of settle) fn();
+      await this.hooks.after(now);
+    } catch (error) {
+      for (const op of batch) op.reject(error);
+      return;
+    }
+    results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)));
+  }
+}
