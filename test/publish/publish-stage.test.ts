@@ -65,8 +65,8 @@ describe("publish stage → YouTube", () => {
       },
     });
     expect(run!.recorded["yt.videoId"]).toBe(video.id);
-    // `<` and `>` are refused by YouTube, so the description was cleaned; the course is named.
-    expect(video.snippet.description).toBe('Voltage, current, resistance ‹explained›.\n\nPart of the course "PLC basics".');
+    // `<` and `>` are refused by YouTube, so the description was cleaned.
+    expect(video.snippet.description).toBe("Voltage, current, resistance ‹explained›.");
 
     const requests = fake.log.length;
     const second = await runOnce({ workDir, settings, now });

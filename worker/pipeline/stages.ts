@@ -4,6 +4,7 @@
  */
 import { contentStage } from "../steps/content-stage.ts";
 import { mediaStage } from "../steps/media-stage.ts";
+import { publishStage } from "../steps/publish-stage.ts";
 import type { Stage } from "./types.ts";
 
 /** The stages every job runs, in order. */
@@ -11,6 +12,7 @@ export function defaultStages(): Stage[] {
   return [
     contentStage(),
     mediaStage(),
+    publishStage(),
     // kb check + scripts (worker/steps/content-stage.ts), narration + video (worker/steps/media-stage.ts),
     // publishing (worker/steps/publish-stage.ts) register here.
   ];

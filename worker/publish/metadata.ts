@@ -22,19 +22,26 @@ function clean(text: string): string {
 /** Cuts a string to at most `maxBytes` UTF-8 bytes without splitting a character. */
 function cutBytes(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
+  const ellipsis = "…"; // 3 bytes in UTF-8
+  const room = maxBytes - Buffer.byteLength(ellipsis);
   let out = "";
+  let used = 0;
   for (const ch of text) {
-    if (Buffer.byteLength(out + ch) > maxBytes - 1) break;
+    const size = Buffer.byteLength(ch);
+    if (used + size > room) break;
     out += ch;
+    used += size;
   }
-  return `${out}…`;
+  return out + ellipsis;
 }
 
-/** Title, description and tags for the upload. `course` adds a line naming the course. */
-export function lessonMetadata(script: VideoScript, course: Pick<Course, "title"> | null): LessonMetadata {
+/**
+ * Title, description and tags for the upload. The description is the writer's own (it already
+ * places the lesson in its course and cites the sources), made acceptable to YouTube.
+ */
+export function lessonMetadata(script: VideoScript): LessonMetadata {
   const title = [...clean(script.youtube.title)].slice(0, 100).join("");
-  const courseLine = course ? `\n\nPart of the course "${clean(course.title)}".` : "";
-  const description = cutBytes(clean(script.youtube.description) + courseLine, 5000);
+  const description = cutBytes(clean(script.youtube.description), 5000);
   const tags: string[] = [];
   let used = 0;
   for (const raw of script.youtube.tags) {

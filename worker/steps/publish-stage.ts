@@ -87,7 +87,7 @@ async function runPublish(
     throw new StepError(`publish ${atomId}: the render step left no lesson video; re-run the pipeline.`, false);
   }
   const abs = (p: string | undefined) => (p ? (isAbsolute(p) ? p : join(ctx.artifactsDir, p)) : undefined);
-  const meta = lessonMetadata(script.data, course);
+  const meta = lessonMetadata(script.data);
 
   if (s.target === "local") {
     const { folder, url, metadata } = await publishLocal({
