@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VideoScript } from "../../shared/models.ts";
-import { clip, parseBody, writeOffline } from "../../worker/agents/offline.ts";
+import { clip, parseBody, speakable, writeOffline } from "../../worker/agents/offline.ts";
 import { PROMPT_VERSION } from "../../worker/agents/prompt.ts";
 import { inputFor, starterKb } from "./helpers.ts";
 
@@ -26,7 +26,7 @@ describe("the offline writer", () => {
       expect(script.provenance).toEqual({ sourceHash: `hash-${atom.id}`, writer: "offline", model: null, promptVersion: PROMPT_VERSION });
       const headings = [...atom.body.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
       expect(script.sections.map((s) => s.heading)).toEqual(atom.safetyNotes.length ? [...headings, "Safety"] : headings);
-      expect(script.hook).toBe(atom.summary);
+      expect(script.hook).toBe(speakable(atom.summary));
       expect(script.youtube.description).toContain(atom.sources[0]!.title);
       expect(script.estimatedDurationSec).toBeGreaterThan(30);
     }
@@ -44,6 +44,16 @@ describe("the offline writer", () => {
     const script = writeOffline(inputFor(kb, "ton-timer"), "h");
     expect(script.outro).toContain("Next in PLC Foundations: From Ohm's Law to Safe Machine Control: The Off-Delay Timer (TOF).");
     expect(script.youtube.description).toContain("Watch first:\n- Ladder Logic: Contacts and Coils");
+  });
+
+  it("speaks units and symbols as words in the narration but keeps them on screen", async () => {
+    expect(speakable("A coil on 24 V DC draws 0.1 A: 24 / 0.1 = 240 ohms, P = I^2 x R, 4-20 mA, 250 ms, 50%")).toBe(
+      "A coil on 24 volts DC draws 0.1 amps: 24 divided by 0.1 equals 240 ohms, P equals I squared times R, 4-20 milliamps, 250 milliseconds, 50 percent",
+    );
+    const kb = await starterKb();
+    const example = writeOffline(inputFor(kb, "ohms-law"), "h").sections.find((s) => s.heading === "A worked example")!;
+    expect(example.narration).toContain("draws 0.1 amps");
+    expect(example.bullets).toContain("24 V / 0.1 A = 240 ohms");
   });
 
   it("clips long bullets at a word boundary", () => {

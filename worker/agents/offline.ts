@@ -26,6 +26,27 @@ export function plainText(md: string): string {
     .trim();
 }
 
+/** Units and symbols a text-to-speech voice would misread, as words. Applied to spoken text only, never to bullets. */
+const SPOKEN: Array<[RegExp, string]> = [
+  [/(\d)\s?mA\b/g, "$1 milliamps"],
+  [/(\d)\s?ms\b/g, "$1 milliseconds"],
+  [/(\d)\s?V\b/g, "$1 volts"],
+  [/(\d)\s?A\b/g, "$1 amps"],
+  [/(\d)\s?W\b/g, "$1 watts"],
+  [/(\d)\s?%/g, "$1 percent"],
+  [/\^2\b/g, " squared"],
+  [/ = /g, " equals "],
+  [/ x /g, " times "],
+  [/ \/ /g, " divided by "],
+  [/ \+ /g, " plus "],
+  [/ - (?=[\w(])/g, " minus "],
+];
+
+/** Spoken form of a narration sentence: `24 V / 0.1 A = 240 ohms` → `24 volts divided by 0.1 amps equals 240 ohms`. */
+export function speakable(text: string): string {
+  return SPOKEN.reduce((t, [re, to]) => t.replace(re, to), text);
+}
+
 /** Shortens at a word boundary, with an ellipsis, so bullets fit the slide limit. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -86,7 +107,7 @@ function toSection(raw: RawSection): ScriptSection {
   const bulletSource = raw.bullets.length ? raw.bullets : sentences(narration).slice(0, 3);
   const section: ScriptSection = {
     heading: clip(raw.heading, 100),
-    narration,
+    narration: speakable(narration),
     bullets: bulletSource.slice(0, MAX_BULLETS).map((b) => clip(b, MAX_BULLET_CHARS)),
   };
   if (raw.visual) section.visualHint = clip(raw.visual, 300);
@@ -119,7 +140,7 @@ export function offlineDraft(input: WriterInput): ScriptDraft {
   if (atom.safetyNotes.length) {
     sections.push({
       heading: "Safety",
-      narration: atom.safetyNotes.map(plainText).join(" "),
+      narration: speakable(atom.safetyNotes.map(plainText).join(" ")),
       bullets: atom.safetyNotes.slice(0, MAX_BULLETS).map((n) => clip(plainText(n), MAX_BULLET_CHARS)),
     });
   }
@@ -127,7 +148,7 @@ export function offlineDraft(input: WriterInput): ScriptDraft {
   const next = input.courses.find((c) => c.next)?.next;
   const course = input.courses.find((c) => c.next);
   const outro = [
-    `That was ${atom.title}: ${atom.summary}`,
+    `That was ${atom.title}: ${speakable(atom.summary)}`,
     next && course ? `Next in ${course.courseTitle}: ${next.title}.` : "",
     "The sources for this lesson are listed in the description.",
   ]
@@ -135,7 +156,7 @@ export function offlineDraft(input: WriterInput): ScriptDraft {
     .join(" ");
   return {
     title: clip(atom.title, 120),
-    hook: atom.summary,
+    hook: speakable(atom.summary),
     sections: kept,
     outro,
     youtube: { title: clip(atom.title, 100), description: description(input, kept), tags: tags(input) },
