@@ -97,7 +97,7 @@ export interface ConfigSources {
 export function loadConfig(sources: ConfigSources = {}): WorkerConfig {
   const env = sources.env ?? process.env;
   const cwd = sources.cwd ?? process.cwd();
-  const explicitFile = env.FACTORY_CONFIG;
+  const explicitFile = env.FACTORY_CONFIG || undefined;
   const file = resolve(cwd, explicitFile ?? "factory.config.json");
   let fromFile: Record<string, unknown> = {};
   let configFile: string | null = null;

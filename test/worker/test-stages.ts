@@ -31,7 +31,7 @@ export function editedAtom(id: string, extra: string): Record<string, string> {
 /** What the test stage does while running, as it happens (shared with the test). */
 export interface EchoBehaviour {
   /** Keys of steps that ran (not skipped), in order. */
-  ran?: string[];
+  ran?: { push(key: string): unknown };
   /** Before running this step, wait until this file exists (or the signal aborts). */
   blockOn?: { key: string; file: string; started?: string };
   /** Fail this step with a StepError. */

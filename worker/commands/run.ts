@@ -10,9 +10,8 @@ import { simpleGit } from "simple-git";
 import type { WorkerConfig } from "../config.ts";
 import { Ledger } from "../ledger.ts";
 import { defaultKbLoader, runPipeline, type PipelineOutcome } from "../pipeline/runner.ts";
-import { defaultStages } from "../pipeline/stages.ts";
 import type { RepoSnapshot } from "../pipeline/types.ts";
-import { configOrExit, createProcessLogger, EXIT, startWorker, type WorkerParts } from "./worker.ts";
+import { configOrExit, createProcessLogger, EXIT, loadDefaultStages, startWorker, type WorkerParts } from "./worker.ts";
 
 /** Reads a local checkout as a snapshot: its HEAD when the tree is clean, else sha null. */
 export async function localSnapshot(repoPath: string): Promise<RepoSnapshot> {
@@ -43,7 +42,7 @@ export async function runLocal(
     const outcome = await runPipeline({
       job: null,
       snapshot,
-      stages: parts.stages ?? defaultStages(),
+      stages: parts.stages ?? (await loadDefaultStages()),
       ledger,
       settings: config.settings,
       workDir: config.workDir,

@@ -10,7 +10,6 @@ import { Ledger } from "../ledger.ts";
 import { createLogger } from "../log.ts";
 import { runLoop, systemClock, type Clock, type JobHandler } from "../loop.ts";
 import { defaultKbLoader, runPipeline, type KbLoader, type PipelineOutcome } from "../pipeline/runner.ts";
-import { defaultStages } from "../pipeline/stages.ts";
 import { StepError, type Logger, type Stage } from "../pipeline/types.ts";
 import { RelayClient, UnauthorizedError } from "../relay-client.ts";
 import { syncRepository } from "../sync.ts";
@@ -70,7 +69,7 @@ export function jobTarget(job: Job, config: Pick<WorkerConfig, "repositories">):
 
 /** The handler the loop calls for each leased job: sync the repository, then run the pipeline. */
 export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: WorkerParts = {}): JobHandler {
-  const stages = parts.stages ?? defaultStages();
+  let stages: Stage[] | undefined = parts.stages;
   const loadKb = parts.loadKb ?? defaultKbLoader;
   const clock = parts.clock ?? systemClock;
   return async (lease, control) => {
@@ -91,6 +90,7 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
         signal: control.signal,
         log: control.log.child({ step: "sync" }),
       });
+      stages ??= await loadDefaultStages();
       outcome = await runPipeline({
         job,
         snapshot: { dir: synced.dir, sha: synced.sha, repository: target.repository, branch: synced.branch, changes: target.changes },
@@ -129,11 +129,22 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
   };
 }
 
+/**
+ * The product's stages, imported on first use: the stage modules pull in media and publishing
+ * code that a worker run with its own stages (tests, `--help`) never needs to load.
+ */
+export async function loadDefaultStages(): Promise<Stage[]> {
+  const { defaultStages } = await import("../pipeline/stages.ts");
+  return defaultStages();
+}
+
 /** Options of one worker run. */
 export interface StartWorkerOptions extends WorkerParts {
   once?: boolean;
   /** Install SIGINT/SIGTERM handlers (default true). */
   handleSignals?: boolean;
+  /** The relay client (default: one built from the configuration). */
+  relayClient?: RelayClient;
 }
 
 /**
@@ -151,7 +162,8 @@ export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = 
     return EXIT.config;
   }
   const ledger = Ledger.open(join(config.workDir, "ledger.sqlite"));
-  const client = new RelayClient({ baseUrl: relay.relayUrl, token: relay.workerToken, workerName: config.workerName });
+  const client =
+    o.relayClient ?? new RelayClient({ baseUrl: relay.relayUrl, token: relay.workerToken, workerName: config.workerName });
   const stop = new AbortController();
   const kill = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
