@@ -117,6 +117,31 @@ describe("YouTubePublisher", () => {
     expect(fake.problems).toEqual([]);
   });
 
+  it("starts a new session when the recorded one expired before the video was complete", async () => {
+    const size = (await readFile(files.video)).length;
+    fake.nextPutFault = { kind: "hold", afterBytes: Math.floor(size / 2) };
+    const held = fake.waitForHold();
+    const stop = new AbortController();
+    const rec = memoryRecorder();
+    const first = new YouTubePublisher({ auth: fakeAuth(fake), rootUrl: fake.rootUrl, chunkBytes: 256 * 1024, now: () => NOW, log: silentLogger, signal: stop.signal })
+      .publish(upload(), rec, "yt")
+      .catch((e: unknown) => e);
+    const sessionId = await held;
+    stop.abort(new Error("shutting down"));
+    // The in-flight PUT is abandoned at once; the abort's reason comes back, nothing is retried.
+    expect(((await first) as Error).message).toMatch(/shutting down|aborted/);
+    expect(rec.recorded["yt.videoId"]).toBeUndefined();
+    fake.expireSession(sessionId);
+
+    const out = await publisher().publish(upload(), memoryRecorder(rec.recorded), "yt");
+
+    expect(out.uploaded).toBe(true);
+    expect(fake.uploadedVideos()).toHaveLength(1);
+    expect(fake.uploadedVideos()[0]!.bytes.equals(await readFile(files.video))).toBe(true);
+    expect(fake.log.filter((l) => l.startsWith("POST /upload/youtube/v3/videos"))).toHaveLength(2);
+    expect(fake.problems).toEqual([]);
+  });
+
   it("makes a video public on approval, or schedules it with publishAt, keeping the rest of its status", async () => {
     const { videoId } = await publisher().publish(upload(), memoryRecorder(), "yt");
 

@@ -93,8 +93,8 @@ export async function startSession(http: AuthedHttp, input: StartSessionInput): 
 }
 
 /** Step 3: asks the session how many bytes it holds, or whether the video already exists. */
-export async function querySession(http: AuthedHttp, sessionUri: string, size: number): Promise<SessionState> {
-  const res = await put(http, sessionUri, { "Content-Range": `bytes */${size}` }, undefined);
+export async function querySession(http: AuthedHttp, sessionUri: string, size: number, signal?: AbortSignal): Promise<SessionState> {
+  const res = await put(http, sessionUri, { "Content-Range": `bytes */${size}` }, undefined, signal);
   return interpret(res);
 }
 
@@ -129,7 +129,7 @@ export async function sendFrom(http: AuthedHttp, o: SendOptions): Promise<Upload
       let state: SessionState;
       try {
         if (offset >= o.size) {
-          state = await querySession(http, o.sessionUri, o.size);
+          state = await querySession(http, o.sessionUri, o.size, o.signal);
         } else {
           const length = Math.min(chunkSize, o.size - offset);
           const buf = Buffer.alloc(length);
@@ -140,16 +140,18 @@ export async function sendFrom(http: AuthedHttp, o: SendOptions): Promise<Upload
             o.sessionUri,
             { "Content-Range": `bytes ${offset}-${offset + length - 1}/${o.size}`, "Content-Type": o.mimeType },
             buf,
+            o.signal,
           );
           state = interpret(res);
         }
       } catch (err) {
+        o.signal?.throwIfAborted();
         if (err instanceof SessionGoneError || !isTransient(err)) throw err;
         // The connection dropped or the server stumbled: ask what arrived and go on from there.
         lastError = err;
         stalls += 1;
         try {
-          state = await querySession(http, o.sessionUri, o.size);
+          state = await querySession(http, o.sessionUri, o.size, o.signal);
         } catch (queryErr) {
           if (queryErr instanceof SessionGoneError || !isTransient(queryErr)) throw queryErr;
           lastError = queryErr;
@@ -174,8 +176,10 @@ async function put(
   sessionUri: string,
   headers: Record<string, string>,
   body: Buffer | undefined,
+  signal?: AbortSignal,
 ): Promise<GaxiosResponse<string>> {
   return http.request<string>({
+    ...(signal ? { signal } : {}),
     url: sessionUri,
     method: "PUT",
     headers: body ? headers : { ...headers, "Content-Length": "0" },

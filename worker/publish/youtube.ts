@@ -170,7 +170,7 @@ export class YouTubePublisher {
     let offset = 0;
     if (sessionUri) {
       try {
-        const state = await querySession(this.deps.auth, sessionUri, size);
+        const state = await querySession(this.deps.auth, sessionUri, size, this.deps.signal);
         if (state.state === "complete") {
           note("videoId", state.resource.id);
           log.info("the interrupted upload had finished", { videoId: state.resource.id });
