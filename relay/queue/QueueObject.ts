@@ -64,8 +64,9 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** How often a worker's "last seen" is written at most (reads merge the in-memory value). */
-const WORKER_SEEN_WRITE_MS = 60_000;
+/** How often a worker's "last seen" is written at most (reads merge the in-memory value); every
+ * write is a billed row, and an idle worker polls all day (docs/cost.md). */
+const WORKER_SEEN_WRITE_MS = 5 * 60_000;
 const LIST_MAX = 200;
 
 export class QueueObject extends DurableObject<Env> {
