@@ -34,56 +34,79 @@ function kWeighting(fs: number): [Biquad, Biquad] {
   return [shelf, highpass];
 }
 
-function filter(x: Float64Array, { b, a }: Biquad): Float64Array {
-  const y = new Float64Array(x.length);
+function filter(x: Float32Array, { b, a }: Biquad): Float32Array {
+  const y = new Float32Array(x.length);
   let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
   for (let i = 0; i < x.length; i++) {
-    const v = b[0] * x[i]! + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2;
-    x2 = x1; x1 = x[i]!; y2 = y1; y1 = v;
+    const xi = x[i]!;
+    const v = b[0] * xi + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2;
+    x2 = x1; x1 = xi; y2 = y1; y1 = v;
     y[i] = v;
   }
   return y;
 }
 
-/** Integrated loudness in LUFS of mono float samples (−1..1); -Infinity for silence. */
-export function integratedLufs(samples: Float64Array, fs: number): number {
-  const [s1, s2] = kWeighting(fs);
-  const k = filter(filter(samples, s1), s2);
+/** K-weighted samples (the loudness meter's view of the signal). */
+function kWeighted(x: Float32Array, fs: number): Float32Array {
+  const [shelf, highpass] = kWeighting(fs);
+  return filter(filter(x, shelf), highpass);
+}
+
+/**
+ * Gated integrated loudness of K-weighted samples `k`, scaled by `gain` and, per sample, by the
+ * limiter's envelope `env` (K-weighting is linear, and the envelope moves slowly next to the
+ * filter, so scaling the weighted signal stands in for weighting the scaled one).
+ */
+function gatedLoudness(k: Float32Array, fs: number, gain = 1, env: Float32Array | null = null): number {
   const block = Math.round(fs * 0.4);
   const hop = Math.round(fs * 0.1);
-  const power: number[] = [];
   // Prefix sums of squares make each 400 ms block O(1).
   const cum = new Float64Array(k.length + 1);
-  for (let i = 0; i < k.length; i++) cum[i + 1] = cum[i]! + k[i]! * k[i]!;
+  const g2 = gain * gain;
+  for (let i = 0; i < k.length; i++) {
+    const e = env ? env[i]! : 1;
+    cum[i + 1] = cum[i]! + k[i]! * k[i]! * g2 * e * e;
+  }
+  const power: number[] = [];
   for (let start = 0; start + block <= k.length; start += hop) power.push((cum[start + block]! - cum[start]!) / block);
   const lufs = (p: number) => -0.691 + 10 * Math.log10(p);
   const mean = (ps: number[]) => ps.reduce((s, p) => s + p, 0) / ps.length;
   const abs = power.filter((p) => lufs(p) > -70);
   if (abs.length === 0) return -Infinity;
   const relGate = lufs(mean(abs)) - 10;
-  const gated = abs.filter((p) => lufs(p) > relGate);
-  return lufs(mean(gated));
+  return lufs(mean(abs.filter((p) => lufs(p) > relGate)));
 }
 
-/** Applies `gain`, then limits peaks to `ceiling` with a short look-ahead ramp and a smooth release. */
-function gainAndLimit(x: Float64Array, gain: number, ceiling: number, fs: number): Float64Array {
+/** Integrated loudness in LUFS (ITU-R BS.1770, mono) of float samples in −1..1; -Infinity for silence. */
+export function integratedLufs(samples: Float32Array, fs: number): number {
+  return gatedLoudness(kWeighted(samples, fs), fs);
+}
+
+/**
+ * The limiter's gain per sample for `x * gain` to stay under `ceiling`: a 5 ms look-ahead ramp
+ * down before each peak and an 80 ms recovery after it. Null when no sample needs limiting.
+ */
+function limiterEnvelope(x: Float32Array, gain: number, ceiling: number, fs: number): Float32Array | null {
   const n = x.length;
-  const need = new Float64Array(n);
+  const env = new Float32Array(n);
+  let any = false;
   for (let i = 0; i < n; i++) {
     const v = Math.abs(x[i]! * gain);
-    need[i] = v > ceiling ? ceiling / v : 1;
+    if (v > ceiling) {
+      env[i] = ceiling / v;
+      any = true;
+    } else env[i] = 1;
   }
-  // Attack: ramp down over 5 ms before a peak (backward pass); release: recover over 80 ms.
+  if (!any) return null;
   const attack = 1 / Math.max(1, Math.round(fs * 0.005));
   const release = 1 / Math.max(1, Math.round(fs * 0.08));
-  for (let i = n - 2; i >= 0; i--) need[i] = Math.min(need[i]!, need[i + 1]! + attack);
-  const y = new Float64Array(n);
+  for (let i = n - 2; i >= 0; i--) env[i] = Math.min(env[i]!, env[i + 1]! + attack);
   let g = 1;
   for (let i = 0; i < n; i++) {
-    g = Math.min(need[i]!, g + release);
-    y[i] = x[i]! * gain * g;
+    g = Math.min(env[i]!, g + release);
+    env[i] = g;
   }
-  return y;
+  return env;
 }
 
 /** Result of {@link normalizeLoudness}. */
@@ -95,28 +118,35 @@ export interface Normalized {
 }
 
 /**
- * Normalises mono 16-bit PCM to `targetLufs` with peaks at most `ceilingDb` dBFS.
+ * Normalises mono 16-bit PCM to `targetLufs` with sample peaks at most `ceilingDb` dBFS.
  * Throws when the audio is silent, because no gain can make silence speak.
  */
 export function normalizeLoudness(pcm: Pcm, targetLufs: number, ceilingDb = -1.5): Normalized {
   if (pcm.channels !== 1) throw new Error("normalizeLoudness expects mono narration");
-  const x = Float64Array.from(pcm.samples, (s) => s / 32768);
-  const inputLufs = integratedLufs(x, pcm.sampleRate);
+  const n = pcm.samples.length;
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = pcm.samples[i]! / 32768;
+  const k = kWeighted(x, pcm.sampleRate);
+  const inputLufs = gatedLoudness(k, pcm.sampleRate);
   if (!Number.isFinite(inputLufs)) {
     throw new Error("The narration is silent (loudness -inf LUFS): check the voice settings produce speech.");
   }
   const ceiling = 10 ** (ceilingDb / 20);
   let gainDb = targetLufs - inputLufs;
-  let y = gainAndLimit(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
-  let out = integratedLufs(y, pcm.sampleRate);
+  let env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
+  let out = gatedLoudness(k, pcm.sampleRate, 10 ** (gainDb / 20), env);
   // Limiting lowers the integrated level a little; push the gain up by what is missing.
-  for (let i = 0; i < 4 && Math.abs(out - targetLufs) > 0.1; i++) {
+  for (let i = 0; i < 6 && Math.abs(out - targetLufs) > 0.05; i++) {
     gainDb += targetLufs - out;
-    y = gainAndLimit(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
-    out = integratedLufs(y, pcm.sampleRate);
+    env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
+    out = gatedLoudness(k, pcm.sampleRate, 10 ** (gainDb / 20), env);
   }
-  const samples = new Int16Array(y.length);
-  for (let i = 0; i < y.length; i++) samples[i] = Math.max(-32768, Math.min(32767, Math.round(y[i]! * 32768)));
+  const gain = 10 ** (gainDb / 20);
+  const samples = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = Math.round(x[i]! * gain * (env ? env[i]! : 1) * 32768);
+    samples[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  }
   return { pcm: { ...pcm, samples }, inputLufs, outputLufs: out, gainDb };
 }
 

@@ -21,7 +21,8 @@ import { loadFonts, type FontPair } from "./fonts.ts";
 import { contentHash } from "./hash.ts";
 import { normalizeLoudness } from "./loudness.ts";
 import type { VideoSettings } from "./settings.ts";
-import { LANDSCAPE, PORTRAIT, logoHref, slideSvg, thumbnailSvg, writePam, writePng, type Layout, type SlideContent } from "./slides.ts";
+import { LANDSCAPE, PORTRAIT, logoHref, thumbnailSvg, writePng, type Layout, type SlideContent } from "./slides.ts";
+import { drawStills } from "./stills.ts";
 import { encodeWav, joinPcm, parseWav } from "./wav.ts";
 
 /** Bump when a change here changes the pictures or the encode: every cached render is remade. */
@@ -53,9 +54,11 @@ export interface RenderResult {
   shortSec: number | null;
 }
 
-/** One picture on screen, from `start` to `end` seconds. */
+/** One picture on screen, from `start` to `end` seconds: a part's slide and maybe a caption. */
 export interface Still {
-  content: SlideContent;
+  /** Index of the narration clip (part) whose slide it shows. */
+  clip: number;
+  caption: string | null;
   start: number;
   end: number;
 }
@@ -71,34 +74,37 @@ export function renderInputs(script: VideoScript, narration: MediaAssets["narrat
   };
 }
 
-/** What the slide of clip `i` shows (without its caption). */
-export function partContent(script: VideoScript, clip: NarrationClip): Omit<SlideContent, "caption" | "progress"> {
+/** What the slide of a narration clip shows; `progress` is where the part ends, 0..1. */
+export function partContent(script: VideoScript, clip: NarrationClip, progress: number): SlideContent {
   const n = script.sections.length;
-  if (clip.part === "hook") return { kind: "title", label: "Lesson", heading: script.title, bullets: [] };
+  if (clip.part === "hook") return { kind: "title", label: "Lesson", heading: script.title, bullets: [], progress };
   if (clip.part === "outro") {
-    return { kind: "recap", label: "Recap", heading: "What you learned", bullets: script.sections.slice(0, 5).map((s) => s.heading) };
+    return { kind: "recap", label: "Recap", heading: "What you learned", bullets: script.sections.slice(0, 5).map((s) => s.heading), progress };
   }
   const i = Number(clip.part.replace("section-", ""));
   const s = script.sections[i];
   if (!s) throw new Error(`narration part ${clip.part} has no section in the script`);
-  return { kind: "section", label: `Part ${i + 1} of ${n}`, heading: s.heading, bullets: s.bullets };
+  return { kind: "section", label: `Part ${i + 1} of ${n}`, heading: s.heading, bullets: s.bullets, progress };
+}
+
+/** The slide of every clip, in order. */
+export function partContents(script: VideoScript, clips: NarrationClip[]): SlideContent[] {
+  const total = clips.reduce((s, c) => s + c.durationSec, 0);
+  let t = 0;
+  return clips.map((clip) => {
+    t += clip.durationSec;
+    return partContent(script, clip, t / total);
+  });
 }
 
 /** The stills of a video: one per caption cue when captions are burned in, else one per part. */
-export function buildStills(script: VideoScript, clips: NarrationClip[], cues: Cue[], burn: boolean): Still[] {
-  const total = clips.reduce((s, c) => s + c.durationSec, 0);
-  if (burn) {
-    return cues.map((c) => ({
-      content: { ...partContent(script, clips[c.clip]!), caption: c.text, progress: c.end / total },
-      start: c.start,
-      end: c.end,
-    }));
-  }
+export function buildStills(clips: NarrationClip[], cues: Cue[], burn: boolean): Still[] {
+  if (burn) return cues.map((c) => ({ clip: c.clip, caption: c.text, start: c.start, end: c.end }));
   let t = 0;
-  return clips.map((clip) => {
+  return clips.map((clip, i) => {
     const start = t;
     t += clip.durationSec;
-    return { content: { ...partContent(script, clip), caption: null, progress: t / total }, start, end: t };
+    return { clip: i, caption: null, start, end: t };
   });
 }
 
@@ -268,10 +274,19 @@ export async function render(input: RenderInput): Promise<RenderResult> {
       const audioDone = runFfmpeg(ffmpeg().input(audioWav).output(audioM4a, { ...audioSpec(video), format: "mp4" }).args(), { signal });
       audioDone.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
       const jobCues = job.name === "lesson" ? cues : buildCues(job.clips, video.captionMaxChars);
-      const stills = buildStills(script, job.clips, jobCues, video.burnCaptions);
-      const stillNames = stills.map((_, i) => `${job.name}-${String(i).padStart(4, "0")}.pam`);
+      const stills = buildStills(job.clips, jobCues, video.burnCaptions);
+      const stillNames = await drawStills({
+        dir: work,
+        prefix: job.name,
+        parts: partContents(script, job.clips),
+        stills,
+        layout: job.layout,
+        style: video.style,
+        fonts,
+        logo,
+        signal,
+      });
       const stillFiles = stillNames.map((n) => join(work, n));
-      await Promise.all(stills.map((s, i) => writePam(stillFiles[i]!, slideSvg(s.content, job.layout, video.style, fonts, logo), fonts)));
       const list = join(work, `${job.name}.ffconcat`);
       await writeFile(list, concatList(stillNames, stills, video.maxFrameIntervalSec));
       const picture = ffmpeg()

@@ -7,7 +7,7 @@
  * slow, and PNG compression would cost more than the whole encode of a still.
  */
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { Resvg, renderAsync } from "@resvg/resvg-js";
 import type { FontPair } from "./fonts.ts";
@@ -24,9 +24,7 @@ export interface SlideContent {
   label: string;
   heading: string;
   bullets: string[];
-  /** Burned-in caption, or null. */
-  caption: string | null;
-  /** 0..1: how far through the lesson this slide is (drawn as a thin bar). */
+  /** 0..1: how far through the lesson the end of this part is (drawn as a thin bar). */
   progress: number;
 }
 
@@ -111,8 +109,11 @@ function background(w: number, h: number, s: Style): string {
   );
 }
 
-/** The SVG of one video slide. */
-export function slideSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, logo: string): string {
+/**
+ * The SVG of a part's slide without its caption: drawn once per part. `withCaption` keeps the
+ * bullets clear of the caption band.
+ */
+export function baseSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, logo: string, withCaption: boolean): string {
   const { width: W, height: H, margin: M } = L;
   const regular = `font-family="${esc(fonts.regular.family)}"`;
   const bold = `font-family="${esc(fonts.bold.family)}" font-weight="700"`;
@@ -137,7 +138,7 @@ export function slideSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, 
   parts.push(`<rect x="${M}" y="${y - Math.round(headSize * 0.55)}" width="120" height="8" rx="4" fill="${s.accent}"/>`);
   y += Math.round(L.bulletSize * 0.9);
   // Bullets: stop before the caption band.
-  const bulletBottom = c.caption ? L.captionCentre - L.captionSize * 2.2 : H - M;
+  const bulletBottom = withCaption ? captionBand(L).top - L.bulletSize * 0.5 : H - M;
   for (const b of c.bullets) {
     const lines = wrap(b, L.bulletSize, textWidth - 70, 2);
     if (y + (lines.length - 1) * L.bulletSize * 1.25 > bulletBottom) break;
@@ -148,21 +149,39 @@ export function slideSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, 
     }
     y += Math.round(L.bulletSize * 0.5);
   }
-  // Caption band: up to two centred lines on a translucent plate.
-  if (c.caption) {
-    const lines = wrap(c.caption, L.captionSize, W - 2 * M - 60, L.captionLines);
-    const lh = Math.round(L.captionSize * 1.25);
-    const plateH = lines.length * lh + Math.round(L.captionSize * 0.9);
-    const top = Math.round(L.captionCentre - plateH / 2);
-    parts.push(`<rect x="${M - 20}" y="${top}" width="${W - 2 * M + 40}" height="${plateH}" rx="22" fill="${s.captionBackground}" fill-opacity="0.82"/>`);
-    lines.forEach((line, i) => {
-      const ly = top + Math.round(L.captionSize * 0.45) + lh * (i + 1) - Math.round(lh * 0.22);
-      parts.push(`<text x="${W / 2}" y="${ly}" text-anchor="middle" ${regular} font-size="${L.captionSize}" fill="#ffffff">${esc(line)}</text>`);
-    });
-  }
   // Progress through the lesson.
   parts.push(`<rect x="0" y="${H - 10}" width="${W}" height="10" fill="${s.text}" fill-opacity="0.08"/>`);
   parts.push(`<rect x="0" y="${H - 10}" width="${Math.round(W * Math.min(1, Math.max(0, c.progress)))}" height="10" fill="${s.accent}"/>`);
+  parts.push("</svg>");
+  return parts.join("");
+}
+
+/** The rows a caption may cover: the tallest plate (all lines) around the caption centre. */
+export function captionBand(L: Layout): { top: number; height: number } {
+  const lh = Math.round(L.captionSize * 1.25);
+  const maxPlate = L.captionLines * lh + Math.round(L.captionSize * 0.9);
+  const top = Math.round(L.captionCentre - maxPlate / 2) - 4;
+  return { top, height: maxPlate + 8 };
+}
+
+/**
+ * The SVG of a caption on a transparent band (only the band's rows, see {@link captionBand}):
+ * centred lines on a translucent plate, composited onto the part's slide by {@link overlayBand}.
+ */
+export function captionSvg(caption: string, L: Layout, s: Style, fonts: FontPair): string {
+  const { width: W, margin: M } = L;
+  const band = captionBand(L);
+  const regular = `font-family="${esc(fonts.regular.family)}"`;
+  const lines = wrap(caption, L.captionSize, W - 2 * M - 60, L.captionLines);
+  const lh = Math.round(L.captionSize * 1.25);
+  const plateH = lines.length * lh + Math.round(L.captionSize * 0.9);
+  const top = Math.round(L.captionCentre - plateH / 2);
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${band.height}" viewBox="0 ${band.top} ${W} ${band.height}">`];
+  parts.push(`<rect x="${M - 20}" y="${top}" width="${W - 2 * M + 40}" height="${plateH}" rx="22" fill="${s.captionBackground}" fill-opacity="0.82"/>`);
+  lines.forEach((line, i) => {
+    const ly = top + Math.round(L.captionSize * 0.45) + lh * (i + 1) - Math.round(lh * 0.22);
+    parts.push(`<text x="${W / 2}" y="${ly}" text-anchor="middle" ${regular} font-size="${L.captionSize}" fill="#ffffff">${esc(line)}</text>`);
+  });
   parts.push("</svg>");
   return parts.join("");
 }
@@ -201,9 +220,46 @@ export async function writePng(path: string, svg: string, fonts: FontPair): Prom
   await writeFile(path, new Resvg(svg, resvgOptions(fonts)).render().asPng());
 }
 
-/** Draws `svg` (on libuv's thread pool, so stills render in parallel) to an uncompressed PAM (RGBA) file for ffmpeg. */
-export async function writePam(path: string, svg: string, fonts: FontPair): Promise<void> {
+/** An RGBA picture, premultiplied alpha (as resvg draws it). */
+export interface Rgba {
+  width: number;
+  height: number;
+  pixels: Buffer;
+}
+
+/** Draws `svg` on libuv's thread pool, so several pictures render in parallel. */
+export async function rasterize(svg: string, fonts: FontPair): Promise<Rgba> {
   const img = await renderAsync(svg, resvgOptions(fonts));
+  return { width: img.width, height: img.height, pixels: img.pixels };
+}
+
+/** A copy of `base` with `band` (premultiplied RGBA, full width) blended over its rows from `top`. */
+export function overlayBand(base: Rgba, band: Rgba, top: number): Rgba {
+  if (band.width !== base.width) throw new Error("caption band and slide differ in width");
+  const out = Buffer.from(base.pixels);
+  const start = top * base.width * 4;
+  const b = band.pixels;
+  const n = Math.min(b.length, out.length - start);
+  for (let i = 0; i < n; i += 4) {
+    const a = b[i + 3]!;
+    if (a === 0) continue;
+    const k = 255 - a;
+    const o = start + i;
+    out[o] = b[i]! + ((out[o]! * k + 127) / 255) | 0;
+    out[o + 1] = b[i + 1]! + ((out[o + 1]! * k + 127) / 255) | 0;
+    out[o + 2] = b[i + 2]! + ((out[o + 2]! * k + 127) / 255) | 0;
+    out[o + 3] = 255;
+  }
+  return { width: base.width, height: base.height, pixels: out };
+}
+
+/** Writes an uncompressed PAM (RGBA) file for ffmpeg. */
+export async function writePam(path: string, img: Rgba): Promise<void> {
   const header = Buffer.from(`P7\nWIDTH ${img.width}\nHEIGHT ${img.height}\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n`, "ascii");
-  await writeFile(path, Buffer.concat([header, img.pixels]));
+  const fh = await open(path, "w");
+  try {
+    await fh.writev([header, img.pixels]);
+  } finally {
+    await fh.close();
+  }
 }

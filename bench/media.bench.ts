@@ -1,0 +1,100 @@
+/**
+ * Media benchmark: how fast a ~60-second 1080p lesson renders, as a multiple of realtime, and as
+ * a ratio to one bare ffmpeg command that makes the same file from the same stills and audio
+ * (measured in the same run, because this 2-core machine is shared and noisy); peak memory.
+ *
+ *   node --import tsx bench/media.bench.ts
+ *
+ * The narration (eSpeak NG) is made once before timing: it is cached by hash in real runs too.
+ * "render" is everything the render step does for the lesson: stills drawn by resvg, loudness,
+ * AAC and H.264 encodes, mux with +faststart, thumbnail and captions.
+ */
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sampleScript } from "../test/media/sample-script.ts";
+import { buildCues } from "../worker/media/captions.ts";
+import { ffmpegPath, runFfmpeg } from "../worker/media/ffmpeg.ts";
+import { loadFonts } from "../worker/media/fonts.ts";
+import { normalizeLoudness } from "../worker/media/loudness.ts";
+import { buildStills, concatList, partContents, render, singleCommandArgs } from "../worker/media/render.ts";
+import { VideoSettings, VoiceSettings } from "../worker/media/settings.ts";
+import { LANDSCAPE, logoHref } from "../worker/media/slides.ts";
+import { drawStills } from "../worker/media/stills.ts";
+import { espeakProvider } from "../worker/media/tts/espeak.ts";
+import { narrate } from "../worker/media/tts/provider.ts";
+import { encodeWav, joinPcm, parseWav } from "../worker/media/wav.ts";
+
+const RUNS = 3;
+const signal = new AbortController().signal;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const dir = await mkdtemp(join(tmpdir(), "media-bench-"));
+const video = VideoSettings.parse({ makeShort: false });
+const script = sampleScript(2);
+script.hook = `${script.hook} ${script.hook}`; // pads the sample to about a minute of speech
+const t0 = performance.now();
+const { narration } = await narrate(script, espeakProvider(VoiceSettings.parse({}).espeak), { artifactsDir: dir, signal });
+const narrateSec = (performance.now() - t0) / 1000;
+const dur = narration.totalSec;
+
+// Inputs of the bare command: the same stills and normalised audio render() makes.
+const base = join(dir, "baseline");
+await mkdir(base);
+const fonts = loadFonts(video.style);
+const logo = logoHref(video.style);
+const cues = buildCues(narration.clips, video.captionMaxChars);
+const stills = buildStills(narration.clips, cues, video.burnCaptions);
+const parts = partContents(script, narration.clips);
+const names = await drawStills({ dir: base, prefix: "s", parts, stills, layout: LANDSCAPE, style: video.style, fonts, logo, signal });
+await writeFile(join(base, "list.ffconcat"), concatList(names, stills, video.maxFrameIntervalSec));
+const pcm = joinPcm(await Promise.all(narration.clips.map(async (c) => parseWav(await readFile(join(dir, c.path))))));
+await writeFile(join(base, "audio.wav"), encodeWav(normalizeLoudness(pcm, video.loudnessLufs).pcm));
+
+async function timeRender(): Promise<number> {
+  await rm(join(dir, "media"), { recursive: true, force: true });
+  const t = performance.now();
+  await render({ script, narration, video, artifactsDir: dir, signal });
+  return (performance.now() - t) / 1000;
+}
+async function timeBare(): Promise<number> {
+  const args = singleCommandArgs(join(base, "list.ffconcat"), join(base, "audio.wav"), join(base, "out.mp4"), video, dur);
+  const t = performance.now();
+  await runFfmpeg(args, { signal });
+  return (performance.now() - t) / 1000;
+}
+
+// Interleaved, so drifting load from other processes hits both alike.
+const ours: number[] = [];
+const bare: number[] = [];
+await timeRender(); // warm-up: page cache, resvg font parsing
+for (let i = 0; i < RUNS; i++) {
+  bare.push(await timeBare());
+  ours.push(await timeRender());
+}
+
+// Peak memory of the ffmpeg children, through /usr/bin/time when the machine has it.
+let ffmpegPeakMb = "n/a";
+if (existsSync("/usr/bin/time")) {
+  const log = join(dir, "rss.log");
+  const wrapper = join(dir, "ffmpeg-wrapper.sh");
+  await writeFile(wrapper, `#!/bin/sh\nexec /usr/bin/time -a -o '${log}' -f %M '${ffmpegPath()}' "$@"\n`);
+  await chmod(wrapper, 0o755);
+  process.env.FFMPEG_PATH = wrapper;
+  await timeRender();
+  delete process.env.FFMPEG_PATH;
+  const kb = (await readFile(log, "utf8")).split("\n").map(Number).filter((n) => n > 0);
+  ffmpegPeakMb = (Math.max(...kb) / 1024).toFixed(0);
+}
+const nodePeakMb = (process.resourceUsage().maxRSS / 1024).toFixed(0);
+
+const r = median(ours);
+const b = median(bare);
+console.log(`lesson: ${dur.toFixed(1)} s of narration, ${stills.length} stills (captions burned in), 1920x1080`);
+console.log(`narration (eSpeak NG WASM, once, cached afterwards): ${narrateSec.toFixed(2)} s`);
+console.log(`render (median of ${RUNS}):      ${r.toFixed(2)} s = ${(dur / r).toFixed(1)}x realtime   runs ${ours.map((x) => x.toFixed(2)).join(" ")}`);
+console.log(`bare ffmpeg (median of ${RUNS}): ${b.toFixed(2)} s = ${(dur / b).toFixed(1)}x realtime   runs ${bare.map((x) => x.toFixed(2)).join(" ")}`);
+console.log(`ratio render / bare ffmpeg: ${(r / b).toFixed(2)} (goal <= 1.15); realtime goal >= 30x`);
+console.log(`peak memory: node ${nodePeakMb} MB, largest ffmpeg child ${ffmpegPeakMb} MB`);
+await rm(dir, { recursive: true, force: true });
