@@ -42,7 +42,7 @@ describe("the offline writer", () => {
   it("names the next lesson of the course in the outro and the prerequisites in the description", async () => {
     const kb = await starterKb();
     const script = writeOffline(inputFor(kb, "ton-timer"), "h");
-    expect(script.outro).toContain("Next in PLC Foundations: From Ohm's Law to Safe Machine Control: The Off-Delay Timer (TOF).");
+    expect(script.outro).toContain("Next lesson: The Off-Delay Timer (TOF).");
     expect(script.youtube.description).toContain("Watch first:\n- Ladder Logic: Contacts and Coils");
   });
 

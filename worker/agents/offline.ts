@@ -14,6 +14,7 @@ import { PROMPT_VERSION, type ScriptDraft, type WriterInput } from "./prompt.ts"
 const MAX_SECTIONS = 12;
 const MAX_BULLETS = 6;
 const MAX_BULLET_CHARS = 120;
+const DERIVED_BULLET_CHARS = 80;
 
 /** Markdown inline syntax a narrator should not read out. */
 export function plainText(md: string): string {
@@ -104,12 +105,11 @@ function sentences(text: string): string[] {
 function toSection(raw: RawSection): ScriptSection {
   const withStop = (s: string) => (/[.!?…]$/.test(s) ? s : `${s}.`);
   const narration = raw.paragraphs.length ? raw.paragraphs.join(" ") : raw.bullets.map(withStop).join(" ");
-  const bulletSource = raw.bullets.length ? raw.bullets : sentences(narration).slice(0, 3);
-  const section: ScriptSection = {
-    heading: clip(raw.heading, 100),
-    narration: speakable(narration),
-    bullets: bulletSource.slice(0, MAX_BULLETS).map((b) => clip(b, MAX_BULLET_CHARS)),
-  };
+  // Without list items, the first sentences stand in, shorter, so the slide stays readable.
+  const bullets = raw.bullets.length
+    ? raw.bullets.slice(0, MAX_BULLETS).map((b) => clip(b, MAX_BULLET_CHARS))
+    : sentences(narration).slice(0, 3).map((b) => clip(b, DERIVED_BULLET_CHARS));
+  const section: ScriptSection = { heading: clip(raw.heading, 100), narration: speakable(narration), bullets };
   if (raw.visual) section.visualHint = clip(raw.visual, 300);
   return section;
 }
@@ -146,10 +146,9 @@ export function offlineDraft(input: WriterInput): ScriptDraft {
   }
   const kept = sections.length > MAX_SECTIONS ? [...sections.slice(0, MAX_SECTIONS - 1), sections.at(-1)!] : sections;
   const next = input.courses.find((c) => c.next)?.next;
-  const course = input.courses.find((c) => c.next);
   const outro = [
     `That was ${atom.title}: ${speakable(atom.summary)}`,
-    next && course ? `Next in ${course.courseTitle}: ${next.title}.` : "",
+    next ? `Next lesson: ${next.title}.` : "",
     "The sources for this lesson are listed in the description.",
   ]
     .filter(Boolean)
