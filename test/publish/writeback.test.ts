@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
@@ -86,6 +86,17 @@ describe("writeBack", () => {
     expect((err as StepError).message).toMatch(/branch the factory watches/);
     expect((await simpleGit(bare).raw(["rev-list", "--count", "main"])).trim()).toBe("1");
     expect(await readFile(join(clone, "README.md"), "utf8")).toBe("# Content\n");
+  });
+
+  it("fails without retries, saying how to grant access, when the remote refuses the push", async () => {
+    const hook = join(bare, "hooks", "pre-receive");
+    await writeFile(hook, "#!/bin/sh\necho 'permission denied to factory' >&2\nexit 1\n");
+    await chmod(hook, 0o755);
+    const err = await writeBack({ repoDir: clone, watchedBranch: "main", settings, scripts: [script], author, now }).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(StepError);
+    expect(err).toMatchObject({ retryable: false, message: expect.stringMatching(/no write access.*deploy key.*remote to null/s) });
+    expect(await simpleGit(bare).raw(["branch", "--list", "factory/scripts"])).toBe("");
   });
 
   it("runs as the pipeline's writeback step when enabled, once per change of the scripts", async () => {

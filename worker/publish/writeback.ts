@@ -123,6 +123,14 @@ export async function writeBack(input: WritebackInput): Promise<WritebackResult>
         await git.raw(["push", "--quiet", remote, `${ref}:${ref}`]);
         pushed = true;
       } catch (e) {
+        if (/denied|forbidden|\b40[13]\b|authentication failed|could not read username|not allowed|protected branch|remote rejected|declined/i.test((e as Error).message)) {
+          throw new StepError(
+            `write-back: the remote refused the push of ${branch} (no write access). Give the worker push access ` +
+              '(a deploy key with write access, or a token allowed to push), or set settings.publish.writeback.remote ' +
+              "to null to commit locally only; then run the pipeline again.",
+            false,
+          );
+        }
         throw retryable(e, "pushing");
       }
     }
