@@ -2,7 +2,7 @@
  * Relay job administration from the terminal: `factory enqueue`, `factory jobs`, `factory retry`.
  */
 import type { Command } from "commander";
-import { JobState, JobType, type Job } from "../../shared/jobs.ts";
+import { DISPATCH_PREFIX, JobState, JobType, SYNC_JOB_TYPE, type Job } from "../../shared/jobs.ts";
 import { ConfigError } from "../config.ts";
 import { RelayError } from "../relay-client.ts";
 import { configOrExit, createProcessLogger, EXIT, relayClientFor } from "./worker.ts";
@@ -39,6 +39,47 @@ function repoOf(job: Job): string {
   return typeof r === "string" ? r : "";
 }
 
+/**
+ * Fills in what a hand-written payload leaves out, so `factory enqueue sync_and_generate_content
+ * --payload '{"repository":"me/kb"}'` is enough: a manual sync of the branch head (or of `sha`),
+ * cloned from GitHub unless `cloneUrl` says otherwise. Pure; other types pass through.
+ */
+export function completeManualPayload(type: string, payload: Record<string, unknown>, now: number): Record<string, unknown> {
+  const repository = typeof payload.repository === "string" ? payload.repository : undefined;
+  const cloneUrl = payload.cloneUrl ?? (repository ? `https://github.com/${repository}.git` : undefined);
+  if (type === SYNC_JOB_TYPE && payload.trigger === undefined) {
+    const branch = typeof payload.branch === "string" ? payload.branch : "main";
+    const { sha, ...rest } = payload;
+    return {
+      trigger: "manual",
+      ref: `refs/heads/${branch}`,
+      before: null,
+      after: typeof sha === "string" ? sha : null,
+      pusher: null,
+      changes: { added: [], modified: [], removed: [] },
+      deliveryIds: [],
+      receivedAt: now,
+      coalesced: 1,
+      ...rest,
+      branch,
+      ...(cloneUrl ? { cloneUrl } : {}),
+    };
+  }
+  if (type.startsWith(DISPATCH_PREFIX) && payload.trigger === undefined) {
+    return {
+      trigger: "dispatch",
+      branch: null,
+      eventType: type,
+      clientPayload: {},
+      deliveryIds: [],
+      receivedAt: now,
+      ...payload,
+      ...(cloneUrl ? { cloneUrl } : {}),
+    };
+  }
+  return payload;
+}
+
 /** Runs a relay command with the shared error handling: config → 2, 401 → 3, other → 1. */
 async function withClient(fn: (client: RelayClient) => Promise<void>): Promise<void> {
   const config = configOrExit();
@@ -62,7 +103,7 @@ export function registerJobCommands(program: Command): void {
   program
     .command("enqueue <type>")
     .description(`Queue a job by hand (e.g. sync_and_generate_content, or factory.<anything>)`)
-    .option("--payload <json>", "the job's payload as a JSON object", "{}")
+    .option("--payload <json>", `the job's payload as a JSON object, e.g. '{"repository":"me/kb","branch":"main"}'`, "{}")
     .option("--dedupe-key <key>", "a second enqueue with the same key returns the same job")
     .option("--max-attempts <n>", "attempts before the job is dead", (v) => Number.parseInt(v, 10))
     .action(async (type: string, opts: { payload: string; dedupeKey?: string; maxAttempts?: number }) => {
@@ -85,7 +126,7 @@ export function registerJobCommands(program: Command): void {
       await withClient(async (client) => {
         const r = await client.enqueue({
           type: t.data,
-          payload: payload as Record<string, unknown>,
+          payload: completeManualPayload(t.data, payload as Record<string, unknown>, Date.now()),
           ...(opts.dedupeKey ? { dedupeKey: opts.dedupeKey } : {}),
           ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
         });
