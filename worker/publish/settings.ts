@@ -10,11 +10,14 @@ import { Privacy } from "../../shared/models.ts";
 /** Where the OAuth client and the refresh token live unless configured otherwise. */
 export const DEFAULT_YOUTUBE_DIR = join(homedir(), ".config", "agent-factory", "youtube");
 
+/** A file path where a leading `~/` means the home directory, as the owner would write it. */
+const HomePath = z.string().min(1).transform((p) => (p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(1)) : p));
+
 export const YouTubeSettings = z.object({
   /** The OAuth client JSON downloaded from the Google Cloud console ("Desktop app"). */
-  clientFile: z.string().default(join(DEFAULT_YOUTUBE_DIR, "client_secret.json")),
+  clientFile: HomePath.default(join(DEFAULT_YOUTUBE_DIR, "client_secret.json")),
   /** Written by `factory youtube auth`, mode 0600. */
-  tokenFile: z.string().default(join(DEFAULT_YOUTUBE_DIR, "token.json")),
+  tokenFile: HomePath.default(join(DEFAULT_YOUTUBE_DIR, "token.json")),
   /** API root; tests point it at a loopback fake. */
   rootUrl: z.string().url().default("https://youtube.googleapis.com/"),
   /** Token endpoint; tests point it at the fake. */
@@ -52,7 +55,7 @@ export const PublishSettings = z.object({
   /** Review gate: private until `factory publish approve`. */
   privacy: Privacy.default("private"),
   /** Local publish folder (relative paths resolve against the current directory). */
-  folder: z.string().min(1).default("out/published"),
+  folder: HomePath.default("out/published"),
   youtube: YouTubeSettings.prefault({}),
   writeback: WritebackSettings.prefault({}),
 });
