@@ -215,7 +215,7 @@ async function main(): Promise<void> {
       `hand-off bursts of 20: p50 ${fmt(bursts.p50)} p99 ${fmt(bursts.p99)} (n=${bursts.n}) | ratio p99 to bare p99 ${ratio(bursts.p99, bareRtt.p99)} (goal p99 ≤ 50 ms)`,
     );
 
-    const jobs = QUICK ? 400 : 2000;
+    const jobs = QUICK ? 400 : 1000;
     const separate = await throughput(relay, jobs, 4, false);
     const combined = await throughput(relay, jobs, 4, true);
     const bare = await bareRate(relay, jobs * 2, 4);
