@@ -60,6 +60,7 @@ const WAITING = Symbol("waiting");
 
 interface Waiter {
   worker: string;
+  pollId: string | undefined;
   resolve: (lease: LeaseResponse | null) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -215,7 +216,7 @@ export class QueueObject extends DurableObject<Env> {
    * Leases the next ready job to `worker`, waiting up to `waitMs` for one. Resolves null when
    * the wait passes with nothing ready.
    */
-  async next(worker: string, waitMs: number): Promise<LeaseResponse | null> {
+  async next(worker: string, waitMs: number, pollId?: string): Promise<LeaseResponse | null> {
     return new Promise<LeaseResponse | null>((resolve, reject) => {
       this.writes
         .run((now) => {
@@ -226,7 +227,7 @@ export class QueueObject extends DurableObject<Env> {
             return lease;
           }
           // Registered inside the batch, so a job made ready later in this batch still finds it.
-          if (waitMs > 0) this.addWaiter(worker, waitMs, resolve);
+          if (waitMs > 0) this.addWaiter(worker, waitMs, resolve, pollId);
           return waitMs > 0 ? WAITING : null;
         })
         .then((r) => {
@@ -235,9 +236,41 @@ export class QueueObject extends DurableObject<Env> {
     });
   }
 
-  private addWaiter(worker: string, waitMs: number, resolve: (lease: LeaseResponse | null) => void): void {
+  /**
+   * Withdraws a waiting poll whose client hung up, so no job is leased to nobody. Returns
+   * whether it was still waiting.
+   */
+  async cancelPoll(pollId: string): Promise<boolean> {
+    return this.withdraw((w) => w.pollId === pollId) > 0;
+  }
+
+  /**
+   * Withdraws every waiting poll of `worker` (answered 204): a worker calls this when it shuts
+   * down, for runtimes that do not report the hang-up (e.g. `wrangler dev`'s proxy).
+   */
+  async cancelPollsOf(worker: string): Promise<number> {
+    return this.withdraw((w) => w.worker === worker);
+  }
+
+  private withdraw(match: (w: Waiter) => boolean): number {
+    const gone = this.waiters.filter(match);
+    for (const waiter of gone) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      clearTimeout(waiter.timer);
+      waiter.resolve(null);
+    }
+    return gone.length;
+  }
+
+  private addWaiter(
+    worker: string,
+    waitMs: number,
+    resolve: (lease: LeaseResponse | null) => void,
+    pollId: string | undefined,
+  ): void {
     const waiter: Waiter = {
       worker,
+      pollId,
       resolve,
       timer: setTimeout(() => {
         const i = this.waiters.indexOf(waiter);

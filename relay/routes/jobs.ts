@@ -11,6 +11,7 @@ import {
   FailRequest,
   HeartbeatRequest,
   JobState,
+  type LeaseResponse,
   MAX_WAIT_SECONDS,
   ReleaseRequest,
 } from "../../shared/jobs.ts";
@@ -39,9 +40,36 @@ jobRoutes.get("/v1/jobs/next", async (c) => {
     throw new HttpError(400, "bad_request", `\`wait\` must be whole seconds from 0 to ${MAX_WAIT_SECONDS}: fix the query.`);
   }
   const worker = workerName(c.req.query("worker"));
-  const lease = await queueStub(c.env).next(worker, wait * 1000);
-  if (!lease) return c.body(null, 204);
-  return c.json(lease, 200);
+  const queue = queueStub(c.env);
+  if (wait === 0) {
+    const lease = await queue.next(worker, 0);
+    return lease ? c.json(lease, 200) : c.body(null, 204);
+  }
+  // If the worker hangs up while waiting, withdraw the poll; if a job was leased to it in that
+  // instant, give the job straight back (no attempt spent) instead of letting the lease expire.
+  const signal = c.req.raw.signal;
+  const pollId = crypto.randomUUID();
+  const withdraw = () => c.executionCtx.waitUntil(queue.cancelPoll(pollId));
+  signal.addEventListener("abort", withdraw, { once: true });
+  try {
+    // RPC typing maps `unknown` fields to never; the value is the plain LeaseResponse.
+    const lease = (await queue.next(worker, wait * 1000, pollId)) as unknown as LeaseResponse | null;
+    if (!lease) return c.body(null, 204);
+    if (isAborted(signal)) {
+      c.executionCtx.waitUntil(queue.release(lease.job.id, lease.lease.token));
+      return c.body(null, 204);
+    }
+    return c.json(lease, 200);
+  } finally {
+    signal.removeEventListener("abort", withdraw);
+  }
+});
+
+jobRoutes.delete("/v1/jobs/next", async (c) => {
+  const worker = c.req.query("worker");
+  if (worker === undefined) throw new HttpError(400, "bad_request", "Say whose polls to withdraw: add `?worker=<name>`.");
+  const withdrawn = await queueStub(c.env).cancelPollsOf(workerName(worker));
+  return c.json({ withdrawn }, 200);
 });
 
 jobRoutes.post("/v1/jobs/:id/heartbeat", async (c) => {
@@ -116,6 +144,11 @@ jobRoutes.get("/v1/jobs/:id", async (c) => {
 });
 
 jobRoutes.get("/v1/stats", async (c) => c.json(await queueStub(c.env).stats(), 200));
+
+/** Read through a function so the check is not narrowed away across the await above. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
 
 /** Parses a JSON body with a shared schema: 400 with every bad field listed. */
 async function readBody<S extends z.ZodType>(c: Context, schema: S, what: string): Promise<z.infer<S>> {
