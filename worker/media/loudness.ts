@@ -88,22 +88,28 @@ export function integratedLufs(samples: Float32Array, fs: number): number {
  */
 function limiterEnvelope(x: Float32Array, gain: number, ceiling: number, fs: number): Float32Array | null {
   const n = x.length;
+  const limit = ceiling / gain; // |x| above this needs limiting
   const env = new Float32Array(n);
   let any = false;
   for (let i = 0; i < n; i++) {
-    const v = Math.abs(x[i]! * gain);
-    if (v > ceiling) {
-      env[i] = ceiling / v;
+    const v = Math.abs(x[i]!);
+    if (v > limit) {
+      env[i] = limit / v;
       any = true;
     } else env[i] = 1;
   }
   if (!any) return null;
   const attack = 1 / Math.max(1, Math.round(fs * 0.005));
   const release = 1 / Math.max(1, Math.round(fs * 0.08));
-  for (let i = n - 2; i >= 0; i--) env[i] = Math.min(env[i]!, env[i + 1]! + attack);
+  // Backward pass: ramp down over 5 ms before each peak. Forward pass: recover over 80 ms after it.
+  for (let i = n - 2; i >= 0; i--) {
+    const r = env[i + 1]! + attack;
+    if (r < env[i]!) env[i] = r;
+  }
   let g = 1;
   for (let i = 0; i < n; i++) {
-    g = Math.min(env[i]!, g + release);
+    g += release;
+    if (env[i]! < g) g = env[i]!;
     env[i] = g;
   }
   return env;
@@ -136,7 +142,7 @@ export function normalizeLoudness(pcm: Pcm, targetLufs: number, ceilingDb = -1.5
   let env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
   let out = gatedLoudness(k, pcm.sampleRate, 10 ** (gainDb / 20), env);
   // Limiting lowers the integrated level a little; push the gain up by what is missing.
-  for (let i = 0; i < 6 && Math.abs(out - targetLufs) > 0.05; i++) {
+  for (let i = 0; i < 6 && Math.abs(out - targetLufs) > 0.1; i++) {
     gainDb += targetLufs - out;
     env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
     out = gatedLoudness(k, pcm.sampleRate, 10 ** (gainDb / 20), env);

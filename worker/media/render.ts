@@ -257,6 +257,21 @@ export async function render(input: RenderInput): Promise<RenderResult> {
     for (const job of jobs) {
       signal.throwIfAborted();
       const dur = job.clips.reduce((s, c) => s + c.durationSec, 0);
+      // Pictures first: resvg draws the slides on the thread pool while this thread prepares the sound.
+      const jobCues = job.name === "lesson" ? cues : buildCues(job.clips, video.captionMaxChars);
+      const stills = buildStills(job.clips, jobCues, video.burnCaptions);
+      const drawing = drawStills({
+        dir: work,
+        prefix: job.name,
+        parts: partContents(script, job.clips),
+        stills,
+        layout: job.layout,
+        style: video.style,
+        fonts,
+        logo,
+        signal,
+      });
+      drawing.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
       // Sound: join the clips, mix in music, normalise loudness, all before any encoding.
       let pcm = joinPcm(await Promise.all(job.clips.map(async (c) => parseWav(await readFile(join(artifactsDir, c.path))))));
       if (video.music) {
@@ -272,20 +287,8 @@ export async function render(input: RenderInput): Promise<RenderResult> {
       const videoMp4 = join(work, `${job.name}-video.mp4`);
       // The AAC encode is single-threaded and as slow as the whole picture: run it beside the stills and x264.
       const audioDone = runFfmpeg(ffmpeg().input(audioWav).output(audioM4a, { ...audioSpec(video), format: "mp4" }).args(), { signal });
-      audioDone.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-      const jobCues = job.name === "lesson" ? cues : buildCues(job.clips, video.captionMaxChars);
-      const stills = buildStills(job.clips, jobCues, video.burnCaptions);
-      const stillNames = await drawStills({
-        dir: work,
-        prefix: job.name,
-        parts: partContents(script, job.clips),
-        stills,
-        layout: job.layout,
-        style: video.style,
-        fonts,
-        logo,
-        signal,
-      });
+      audioDone.catch(() => {});
+      const stillNames = await drawing;
       const stillFiles = stillNames.map((n) => join(work, n));
       const list = join(work, `${job.name}.ffconcat`);
       await writeFile(list, concatList(stillNames, stills, video.maxFrameIntervalSec));
