@@ -11,6 +11,7 @@
  * (GIT_CONFIG_COUNT/KEY/VALUE: an `http.<origin>/.extraheader`), per command: it is never
  * written to .git/config, never on a command line, and masked in every error.
  */
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
@@ -97,47 +98,55 @@ export async function syncRepository(o: SyncOptions): Promise<SyncResult> {
       await rm(tmp, { recursive: true, force: true });
     }
     cloned = true;
-  } else {
-    const current = (await run("read remote", () => git(dir).remote(["get-url", "origin"]))) ?? "";
-    if (current.trim() !== url) await run("set remote", () => git(dir).remote(["set-url", "origin", url]));
   }
 
   const repo = git(dir);
   let branch = o.branch;
   if (branch) {
-    await run("fetch", () =>
-      repo.fetch(["--prune", "--no-tags", "origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`]),
-    );
+    // Straight from the URL, not through the "origin" remote: one git process fewer per job, and
+    // a changed per-repository clone URL takes effect without rewriting .git/config.
+    // -v: simple-git waits an extra 50 ms after any command that printed nothing (a no-op fetch).
+    await run("fetch", () => repo.fetch(["-v", "--no-tags", url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`]));
   } else {
+    // No branch named: ask the remote for its default branch (needs the remote, kept at `url`).
+    if (!cloned) await run("set remote", () => repo.remote(["set-url", "origin", url]));
     await run("fetch", () => repo.fetch(["--prune", "--no-tags", "origin"]));
     await run("find the default branch", () => repo.remote(["set-head", "origin", "--auto"]));
     const head = await run("find the default branch", () => repo.revparse(["--abbrev-ref", "origin/HEAD"]));
     branch = head.trim().replace(/^origin\//, "");
   }
 
-  let target = o.sha;
-  if (target) {
+  const target = o.sha ?? (await run("read the branch head", () => repo.revparse([`refs/remotes/origin/${branch}`]))).trim();
+  const checkout = () => run("checkout", () => repo.raw(["checkout", "--force", "--detach", target]));
+  try {
+    await checkout();
+  } catch (e) {
+    if (!o.sha || o.signal?.aborted || (await hasCommit(repo, target))) throw e;
+    // Not on the branch any more (or pushed to another branch): ask for the object itself.
+    await repo.fetch(["--no-tags", url, target]).catch(() => undefined);
     if (!(await hasCommit(repo, target))) {
-      // Not on the branch any more (or a push to another branch): ask for the object itself.
-      await repo.fetch(["--no-tags", "origin", target]).catch(() => undefined);
-      if (!(await hasCommit(repo, target))) {
-        throw new StepError(
-          `commit ${target} does not exist in ${o.repository} (${where}): it was probably force-pushed away. ` +
-            `Nothing to retry; push again (or run \`factory enqueue\`) to sync the current head.`,
-          false,
-        );
-      }
+      throw new StepError(
+        `commit ${target} does not exist in ${o.repository} (${where}): it was probably force-pushed away. ` +
+          `Nothing to retry; push again (or run \`factory enqueue\`) to sync the current head.`,
+        false,
+      );
     }
-  } else {
-    target = (await run("read the branch head", () => repo.revparse([`refs/remotes/origin/${branch}`]))).trim();
+    await checkout();
   }
+  // A hard reset leaves untracked files; the checkout is the worker's, so nothing there is kept.
+  // Run directly rather than through simple-git, which waits 50 ms after a command that prints
+  // nothing (a clean tree): that wait alone was half the time of a sync.
+  await run("clean", () => execGit(dir, ["clean", "-ffdxq"], env, o.signal));
+  log.info(`synced ${o.repository} to ${target.slice(0, 12)}`, { sha: target, branch, cloned });
+  return { dir, sha: target, branch, cloned };
+}
 
-  await run("checkout", () => repo.raw(["checkout", "--force", "--detach", target]));
-  await run("clean", () => repo.raw(["clean", "-ffdxq"]));
-  const head = (await run("verify", () => repo.revparse(["HEAD"]))).trim();
-  if (head !== target) throw new StepError(`checkout of ${target} in ${dir} ended at ${head}`, true);
-  log.info(`synced ${o.repository} to ${head.slice(0, 12)}`, { sha: head, branch, cloned });
-  return { dir, sha: head, branch, cloned };
+function execGit(cwd: string, args: string[], env: Record<string, string>, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    execFile("git", args, { cwd, env, ...(signal ? { signal } : {}) }, (err, _stdout, stderr) =>
+      err ? reject(new Error(`${String(stderr).trim() || err.message}`)) : resolvePromise(),
+    );
+  });
 }
 
 async function hasCommit(repo: SimpleGit, sha: string): Promise<boolean> {
