@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { registerServiceCommands } from "./service.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerInitCommand } from "./init.ts";
+import { registerDemoCommand } from "./demo.ts";
 import { registerWorkerCommand } from "./worker.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerJobCommands } from "./jobs.ts";
@@ -23,6 +24,7 @@ export type CommandModule = (program: Command) => void;
 export const commandModules: CommandModule[] = [
   // one line per module; keep the trailing comma
   registerServiceCommands,
+  registerDemoCommand,
   registerInitCommand,
   registerDoctorCommand,
   registerWorkerCommand,

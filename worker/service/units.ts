@@ -57,8 +57,8 @@ export function systemdUnit(spec: ServiceSpec): string {
     ...(spec.envFile ? [`EnvironmentFile=-${systemdQuote(spec.envFile)}`] : []),
     "Restart=on-failure",
     "RestartSec=10",
-    // A rejected token exits with 78 (EX_CONFIG): restarting cannot fix it, so don't loop.
-    "RestartPreventExitStatus=78",
+    // A bad config (2) or a rejected token (3) cannot be fixed by restarting: don't loop on it.
+    "RestartPreventExitStatus=2 3",
     "KillSignal=SIGTERM",
     "TimeoutStopSec=90",
     "",

@@ -1,0 +1,161 @@
+/**
+ * `npm run demo`: the whole factory on this machine, on embedded defaults.
+ *
+ *  1. the relay starts in local workerd (wrangler dev on 127.0.0.1) with fresh secrets;
+ *  2. a bare git "origin" gets (part of) kb/ in one commit;
+ *  3. the signed GitHub push webhook for that commit goes to the relay;
+ *  4. a real worker process (`factory run --once`) leases the job, syncs, writes scripts
+ *     (Claude if ANTHROPIC_API_KEY is set, else offline), narrates, renders, publishes locally;
+ *  5. the job's result comes back from the relay and the videos are listed.
+ *
+ * Everything it starts is stopped on exit, Ctrl-C included. A second run skips every step.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { JobDetail, JobResult } from "../../shared/jobs.ts";
+import { startRelay, type RelayProcess } from "../dev/local-relay.ts";
+import { pushDemoRepo, pushWebhookBody, selectDemoKb } from "./demo-repo.ts";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Options of one demo run. */
+export interface DemoOptions {
+  /** Where the demo keeps its origin repo, relay state, worker work dir and config. */
+  dir: string;
+  /** The local publish folder. */
+  out: string;
+  /** How many lessons (atoms of the first course); null = the whole knowledge base. */
+  atoms: number | null;
+  say?: (line: string) => void;
+}
+
+/** What the demo did, for the final report and for tests. */
+export interface DemoReport {
+  jobId: string;
+  state: string;
+  result: JobResult | null;
+  videos: string[];
+  seconds: number;
+}
+
+function findVideos(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findVideos(p));
+    else if (entry.name.endsWith(".mp4")) found.push(p);
+  }
+  return found.sort();
+}
+
+function runWorkerOnce(env: Record<string, string>, signal: AbortSignal): Promise<number> {
+  return new Promise((resolveExit, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, "bin/factory.mjs"), "run", "--once"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    const onAbort = () => child.kill("SIGTERM");
+    signal.addEventListener("abort", onAbort, { once: true });
+    child.once("error", reject);
+    child.once("exit", (code, sig) => {
+      signal.removeEventListener("abort", onAbort);
+      resolveExit(code ?? (sig ? 130 : 1));
+    });
+  });
+}
+
+/** Runs the demo end to end. Throws with a message that says what to do when a part fails. */
+export async function runDemo(o: DemoOptions, signal: AbortSignal = new AbortController().signal): Promise<DemoReport> {
+  const say = o.say ?? ((l: string) => console.log(l));
+  const started = Date.now();
+  const dir = resolve(o.dir);
+  const out = resolve(o.out);
+  mkdirSync(dir, { recursive: true });
+
+  say(`[1/5] Making the content repository (${o.atoms === null ? "the whole knowledge base" : `${o.atoms} lesson(s) from kb/`})…`);
+  const push = await pushDemoRepo(dir, selectDemoKb(join(REPO_ROOT, "kb"), o.atoms));
+  say(`      origin ${relative(process.cwd(), push.bareDir) || push.bareDir} at ${push.after.slice(0, 12)}` +
+    (push.after === push.before ? " (unchanged since the last run)" : ""));
+
+  say("[2/5] Starting the relay in local workerd (wrangler dev on 127.0.0.1)…");
+  const secret = randomBytes(24).toString("hex");
+  const token = `demo_${randomBytes(24).toString("base64url")}`;
+  let relay: RelayProcess | null = null;
+  try {
+    relay = await startRelay({
+      persistDir: join(dir, "relay-state"),
+      vars: { GITHUB_WEBHOOK_SECRET: secret, WORKER_TOKENS: token },
+    });
+    say(`      relay ready at ${relay.url}`);
+
+    say("[3/5] Sending the signed GitHub push webhook…");
+    const res = await relay.sendWebhook("push", pushWebhookBody(push));
+    const body = (await res.json()) as { jobId?: string; ignored?: string; message?: string };
+    if (res.status !== 202 || !body.jobId)
+      throw new Error(`The relay answered ${res.status} ${JSON.stringify(body)} to the demo push: see docs/troubleshooting.md.`);
+    say(`      202 Accepted: job ${body.jobId}`);
+
+    say("[4/5] Running a real worker process (factory run --once)…");
+    const configFile = join(dir, "factory.config.json");
+    writeFileSync(configFile, `${JSON.stringify({ publish: { target: "local", folder: out } }, null, 2)}\n`);
+    const code = await runWorkerOnce(
+      {
+        RELAY_URL: relay.url,
+        WORKER_TOKEN: token,
+        WORKER_NAME: "demo-worker",
+        WORK_DIR: join(dir, "work"),
+        FACTORY_CONFIG: configFile,
+        WORKER_WAIT_SECONDS: "10",
+      },
+      signal,
+    );
+    if (signal.aborted) throw new Error("Stopped.");
+
+    say("[5/5] Asking the relay what happened…");
+    const detailRes = await fetch(`${relay.url}/v1/jobs/${encodeURIComponent(body.jobId)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const detail = JobDetail.parse(await detailRes.json());
+    const result = detail.result === undefined || detail.result === null ? null : JobResult.parse(detail.result);
+    const report: DemoReport = {
+      jobId: detail.id,
+      state: detail.state,
+      result,
+      videos: findVideos(out),
+      seconds: (Date.now() - started) / 1000,
+    };
+    if (code !== 0 || detail.state !== "done")
+      throw new Error(
+        `The worker exited with code ${code} and the job is ${detail.state}: ${detail.lastError ?? "see the log above"}.`,
+      );
+    return report;
+  } finally {
+    await relay?.stop();
+  }
+}
+
+/** The closing lines the owner reads. */
+export function formatDemoReport(r: DemoReport, out: string): string {
+  const lines = [""];
+  const steps = r.result?.steps ?? [];
+  const ran = steps.filter((s) => s.status === "ran").length;
+  const skipped = steps.filter((s) => s.status === "skipped").length;
+  lines.push(`Job ${r.jobId}: ${r.state}. ${ran} step(s) ran, ${skipped} skipped as unchanged.`);
+  const byKind = new Map<string, { ran: number; skipped: number }>();
+  for (const s of steps) {
+    const k = byKind.get(s.kind) ?? { ran: 0, skipped: 0 };
+    if (s.status === "ran") k.ran++;
+    if (s.status === "skipped") k.skipped++;
+    byKind.set(s.kind, k);
+  }
+  for (const [kind, k] of byKind) lines.push(`  ${kind.padEnd(14)} ran ${k.ran}, skipped ${k.skipped}`);
+  lines.push("", `Videos in ${out}:`);
+  for (const v of r.videos) lines.push(`  ${relative(out, v)}  (${(statSync(v).size / 1e6).toFixed(1)} MB)`);
+  lines.push("", `Done in ${r.seconds.toFixed(0)} s. Run it again: every step is skipped because nothing changed.`);
+  lines.push("Next: docs/setup.md puts the relay on Cloudflare and the worker on this machine for real.");
+  return lines.join("\n");
+}
