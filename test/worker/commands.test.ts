@@ -7,12 +7,14 @@ import { loadConfig } from "../../worker/config.ts";
 import { completeManualPayload, formatJobs } from "../../worker/commands/jobs.ts";
 import { runLocal } from "../../worker/commands/run.ts";
 import { formatLedger, formatStats } from "../../worker/commands/status.ts";
-import { jobTarget } from "../../worker/commands/worker.ts";
+import { createJobHandler, jobTarget } from "../../worker/commands/worker.ts";
+import type { JobControl } from "../../worker/loop.ts";
 import { Ledger } from "../../worker/ledger.ts";
 import { silentLogger } from "../../worker/log.ts";
 import { StepError } from "../../worker/pipeline/types.ts";
 import { createTestRepo } from "../helpers/git.ts";
-import { echoStage, kbFiles } from "./test-stages.ts";
+import { echoStage, kbFiles, waitForFile } from "./test-stages.ts";
+import { writeFileSync } from "node:fs";
 
 const NOW = 1_700_000_000_000;
 const job = (type: string, payload: Record<string, unknown>): Job => ({
@@ -102,6 +104,32 @@ describe("factory run --local", () => {
     expect(ran).toHaveLength(4);
     const ledger = Ledger.open(join(workDir, "ledger.sqlite"));
     expect(ledger.listStepRuns({ repository: "local" })).toHaveLength(4);
+    ledger.close();
+  });
+});
+
+describe("the job handler", () => {
+  it("runs two jobs of one repository one after the other, since they share its checkout", async () => {
+    const repo = createTestRepo(undefined, { files: kbFiles() });
+    const workDir = mkdtempSync(join(tmpdir(), "factory-handler-"));
+    const config = loadConfig({ env: { WORK_DIR: workDir }, cwd: workDir });
+    const ledger = Ledger.open(join(workDir, "ledger.sqlite"));
+    const gate = join(workDir, "gate");
+    const started = join(workDir, "started");
+    const handle = createJobHandler(config, ledger, {
+      stages: [echoStage({ blockOn: { key: "combine", file: gate, started } })],
+      log: silentLogger,
+    });
+    const payload = completeManualPayload("sync_and_generate_content", { repository: "me/kb", cloneUrl: repo.bare, sha: repo.head() }, NOW);
+    const lease = (id: string) => ({ job: { ...job("sync_and_generate_content", payload), id }, lease: { token: "t".repeat(20), expiresAt: NOW } });
+    const control = (): JobControl => ({ signal: new AbortController().signal, stopAtBoundary: new AbortController().signal, progress() {}, log: silentLogger });
+    const a = handle(lease("a"), control());
+    const b = handle(lease("b"), control());
+    await waitForFile(started, AbortSignal.timeout(30_000));
+    expect(ledger.recentJobs().map((j) => j.jobId)).toEqual(["a"]);
+    writeFileSync(gate, "go");
+    expect(await a).toMatchObject({ kind: "completed", result: { ran: 4 } });
+    expect(await b).toMatchObject({ kind: "completed", result: { ran: 0, skipped: 4 } });
     ledger.close();
   });
 });

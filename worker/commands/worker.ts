@@ -72,7 +72,9 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
   let stages: Stage[] | undefined = parts.stages;
   const loadKb = parts.loadKb ?? defaultKbLoader;
   const clock = parts.clock ?? systemClock;
-  return async (lease, control) => {
+  // With concurrency > 1, two jobs of one repository would share its checkout: run them one after another.
+  const busy = new Map<string, Promise<unknown>>();
+  const handle: JobHandler = async (lease, control) => {
     const job = lease.job;
     let target: JobTarget | null = null;
     let outcome: PipelineOutcome;
@@ -126,6 +128,18 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
       ledger.finishJob(job.id, state, summary, clock.now(), outcome.result.sha ?? null);
     }
     return outcome;
+  };
+  return async (lease, control) => {
+    const repo = typeof lease.job.payload.repository === "string" ? lease.job.payload.repository : "";
+    const before = busy.get(repo) ?? Promise.resolve();
+    const mine = before.then(() => handle(lease, control));
+    const settled = mine.catch(() => undefined);
+    busy.set(repo, settled);
+    try {
+      return await mine;
+    } finally {
+      if (busy.get(repo) === settled) busy.delete(repo);
+    }
   };
 }
 
