@@ -26,7 +26,7 @@ import { espeakProvider } from "../worker/media/tts/espeak.ts";
 import { narrate } from "../worker/media/tts/provider.ts";
 import { encodeWav, joinPcm, parseWav } from "../worker/media/wav.ts";
 
-const RUNS = 3;
+const RUNS = Number(process.env.RUNS ?? 3);
 const signal = new AbortController().signal;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -117,4 +117,5 @@ console.log(`render      (median of ${RUNS}): wall ${r.toFixed(2)} s = ${(dur / 
 console.log(`bare ffmpeg (median of ${RUNS}): wall ${b.toFixed(2)} s = ${(dur / b).toFixed(1)}x realtime, CPU ${bc.toFixed(2)} s   walls ${bare.map((x) => x.wall.toFixed(2)).join(" ")}`);
 console.log(`ratio render / bare ffmpeg: wall ${(r / b).toFixed(2)}, CPU ${(rc / bc).toFixed(2)} (goal <= 1.15); realtime goal >= 30x`);
 console.log(`peak memory: node ${nodePeakMb} MB, largest ffmpeg child ${ffmpegPeakMb} MB`);
-await rm(dir, { recursive: true, force: true });
+if (!process.env.KEEP) await rm(dir, { recursive: true, force: true });
+else console.log(`kept ${dir}`);
