@@ -87,6 +87,13 @@ describe("render failures", () => {
     expect(await mediaLeftovers(dir)).toEqual([]);
   });
 
+  it("says when narration cannot be written", async () => {
+    const file = join(dir, "another-file");
+    await writeFile(file, "");
+    const run = narrate(sampleScript(), espeakProvider(voice.espeak), { artifactsDir: join(file, "artifacts"), signal });
+    await expect(run).rejects.toThrow(/Cannot write narration to .*another-file.*WORK_DIR/);
+  });
+
   it("names a missing music file", async () => {
     const bad = VideoSettings.parse({ music: join(dir, "missing.mp3") });
     await expect(render({ script: sampleScript(), narration, video: bad, artifactsDir: dir, signal })).rejects.toThrow(/Music file .*missing\.mp3 not found/);

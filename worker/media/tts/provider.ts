@@ -60,9 +60,18 @@ export interface NarrationResult {
  */
 export async function narrate(script: VideoScript, provider: SpeechProvider, o: NarrateOptions): Promise<NarrationResult> {
   const parts = narrationParts(script);
-  const clips: MediaAssets["narration"]["clips"] = [];
+  const clips: MediaAssets["narration"]["clips"] = new Array(parts.length);
   let synthesised = 0;
-  for (const [i, p] of parts.entries()) {
+  let done = 0;
+  const dir = join(o.artifactsDir, "narration", provider.name);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new Error(`Cannot write narration to ${dir} (${code}). Make WORK_DIR writable, or set WORK_DIR to a folder this user can write.`);
+  }
+  const one = async (i: number) => {
+    const p = parts[i]!;
     o.signal.throwIfAborted();
     const rel = clipPath(provider, p.text);
     const abs = join(o.artifactsDir, rel);
@@ -73,7 +82,6 @@ export async function narrate(script: VideoScript, provider: SpeechProvider, o: 
     } else {
       pcm = await provider.synthesize(p.text, o.signal);
       if (pcm.samples.length === 0) throw new Error(`${provider.name} returned no audio for ${p.part}`);
-      await mkdir(join(o.artifactsDir, "narration", provider.name), { recursive: true });
       const tmp = `${abs}.tmp-${process.pid}-${i}`;
       try {
         await writeFile(tmp, encodeWav(pcm));
@@ -84,9 +92,15 @@ export async function narrate(script: VideoScript, provider: SpeechProvider, o: 
       }
       synthesised++;
     }
-    clips.push({ part: p.part, path: rel, durationSec: pcmDuration(pcm), text: p.text });
-    o.onProgress?.((i + 1) / parts.length, `narrated ${p.part}`);
-  }
+    clips[i] = { part: p.part, path: rel, durationSec: pcmDuration(pcm), text: p.text };
+    o.onProgress?.(++done / parts.length, `narrated ${p.part}`);
+  };
+  // Two parts at a time: eSpeak's WASM start-up is CPU-bound (two cores), the cloud voices are network-bound.
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) await one(next++);
+  };
+  await Promise.all([worker(), worker()]);
   const totalSec = clips.reduce((s, c) => s + c.durationSec, 0);
   return { narration: { provider: provider.name, voice: provider.voice, clips, totalSec }, synthesised };
 }
