@@ -101,19 +101,38 @@ export async function syncRepository(o: SyncOptions): Promise<SyncResult> {
   }
 
   const repo = git(dir);
-  let branch = o.branch;
-  if (branch) {
-    // Straight from the URL, not through the "origin" remote: one git process fewer per job, and
-    // a changed per-repository clone URL takes effect without rewriting .git/config.
-    // -v: simple-git waits an extra 50 ms after any command that printed nothing (a no-op fetch).
-    await run("fetch", () => repo.fetch(["-v", "--no-tags", url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`]));
-  } else {
+  // A hard reset leaves untracked files, and this checkout is the worker's: nothing there is kept.
+  // The clean runs beside the fetch (which only touches refs and objects); the forced checkout
+  // below then sets every tracked file, so cleaning first equals cleaning after, at no cost.
+  // It runs directly rather than through simple-git, which waits 50 ms after any command that
+  // printed nothing (a clean tree).
+  const cleaning = run("clean", () => execGit(dir, ["clean", "-ffdxq"], env, o.signal)).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  const fetching = fetchBranch(o.branch).then(
+    (name) => ({ name }),
+    (error: unknown) => ({ error }),
+  );
+  const [fetched, cleanError] = await Promise.all([fetching, cleaning]);
+  if ("error" in fetched) throw fetched.error;
+  if (cleanError) throw cleanError;
+  const branch = fetched.name;
+
+  async function fetchBranch(branch: string | null): Promise<string> {
+    if (branch) {
+      // Straight from the URL, not through the "origin" remote: one git process fewer per job, and
+      // a changed per-repository clone URL takes effect without rewriting .git/config.
+      // -v: simple-git waits an extra 50 ms after any command that printed nothing (a no-op fetch).
+      await run("fetch", () => repo.fetch(["-v", "--no-tags", url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`]));
+      return branch;
+    }
     // No branch named: ask the remote for its default branch (needs the remote, kept at `url`).
     if (!cloned) await run("set remote", () => repo.remote(["set-url", "origin", url]));
     await run("fetch", () => repo.fetch(["--prune", "--no-tags", "origin"]));
     await run("find the default branch", () => repo.remote(["set-head", "origin", "--auto"]));
     const head = await run("find the default branch", () => repo.revparse(["--abbrev-ref", "origin/HEAD"]));
-    branch = head.trim().replace(/^origin\//, "");
+    return head.trim().replace(/^origin\//, "");
   }
 
   const target = o.sha ?? (await run("read the branch head", () => repo.revparse([`refs/remotes/origin/${branch}`]))).trim();
@@ -133,10 +152,6 @@ export async function syncRepository(o: SyncOptions): Promise<SyncResult> {
     }
     await checkout();
   }
-  // A hard reset leaves untracked files; the checkout is the worker's, so nothing there is kept.
-  // Run directly rather than through simple-git, which waits 50 ms after a command that prints
-  // nothing (a clean tree): that wait alone was half the time of a sync.
-  await run("clean", () => execGit(dir, ["clean", "-ffdxq"], env, o.signal));
   log.info(`synced ${o.repository} to ${target.slice(0, 12)}`, { sha: target, branch, cloned });
   return { dir, sha: target, branch, cloned };
 }
