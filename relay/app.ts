@@ -9,6 +9,7 @@ import { errorResponse, HttpError } from "./errors.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 import { socketRoutes } from "./routes/socket.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
 
 /** Builds the app (a function so tests and benchmarks can make their own). */
 export function createApp(): Hono<{ Bindings: Env }> {
@@ -21,6 +22,8 @@ export function createApp(): Hono<{ Bindings: Env }> {
     return c.json({ ok: true }, 202);
   });
   app.route("/", webhookRoutes);
+  // The owner's dashboard has its own login (a signed session cookie, not the bearer header).
+  app.route("/", dashboardRoutes);
   app.use("/v1/*", bearerAuth({ tokens: (env) => listVar(env.WORKER_TOKENS), variable: "WORKER_TOKENS" }));
   app.route("/", socketRoutes);
   app.route("/", jobRoutes);

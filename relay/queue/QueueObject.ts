@@ -50,6 +50,24 @@ export interface SeenRepository {
   defaultBranch: string;
 }
 
+/** A GitHub delivery the relay accepted, and the job it became (null fields: job deleted). */
+export interface RecentDelivery {
+  deliveryId: string;
+  jobId: string;
+  receivedAt: number;
+  jobType: string | null;
+  jobState: JobState | null;
+  repository: string | null;
+}
+
+/** What the dashboard reads in one call (see `QueueObject.dashboard`). */
+export interface DashboardSnapshot {
+  stats: Stats;
+  dead: Job[];
+  recent: Job[];
+  deliveries: RecentDelivery[];
+}
+
 /** The result of an operation on one job: the value, or why it was refused. */
 export type Outcome<T> =
   | { ok: true; value: T }
@@ -561,6 +579,38 @@ export class QueueObject extends DurableObject<Env> {
     for (const [name, s] of this.workerSeen) seen.set(name, Math.max(s.at, seen.get(name) ?? 0));
     const workers = [...seen].map(([name, lastSeenAt]) => ({ name, lastSeenAt })).sort((a, b) => b.lastSeenAt - a.lastSeenAt);
     return { counts, oldestQueuedAgeMs: oldest === null ? null : now - oldest, workers, now };
+  }
+
+  /**
+   * Everything the dashboard shows, read in one call (one billed request per refresh):
+   * counts and workers, dead jobs, the newest jobs and the newest deliveries. Read-only.
+   */
+  async dashboard(limits: { dead: number; recent: number; deliveries: number }): Promise<DashboardSnapshot> {
+    const [stats, dead, recent] = await Promise.all([
+      this.stats(),
+      this.list("dead", limits.dead, undefined),
+      this.list(undefined, limits.recent, undefined),
+    ]);
+    return { stats, dead: dead.jobs, recent: recent.jobs, deliveries: this.recentDeliveries(limits.deliveries) };
+  }
+
+  /** The newest GitHub deliveries with the job each became. */
+  private recentDeliveries(limit: number): RecentDelivery[] {
+    return this.sql
+      .exec<{ delivery_id: string; job_id: string; received_at: number; type: string | null; state: string | null; repository: string | null }>(
+        `SELECT d.delivery_id, d.job_id, d.received_at, j.type, j.state, json_extract(j.payload, '$.repository') AS repository
+         FROM deliveries d LEFT JOIN jobs j ON j.id = d.job_id ORDER BY d.received_at DESC, d.rowid DESC LIMIT ?`,
+        Math.min(Math.max(1, limit), LIST_MAX),
+      )
+      .toArray()
+      .map((r) => ({
+        deliveryId: r.delivery_id,
+        jobId: r.job_id,
+        receivedAt: r.received_at,
+        jobType: r.type,
+        jobState: r.state as JobState | null,
+        repository: typeof r.repository === "string" ? r.repository : null,
+      }));
   }
 
   /** Remembers when a worker was last seen; written at most once a minute per worker. */

@@ -1,0 +1,168 @@
+/**
+ * The dashboard's HTML, rendered on the server from one queue snapshot. Pure functions of
+ * their input: every value that came from outside (repository names, errors, worker names,
+ * job types, ids) goes through `esc`; nothing else builds markup. The live refresh asks for
+ * the same sections as HTML inside JSON (`renderSections`), so there is one renderer.
+ */
+import type { Job, JobState } from "../../shared/jobs.ts";
+import type { DashboardSnapshot, RecentDelivery } from "../queue/QueueObject.ts";
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+export function esc(value: unknown): string {
+  return String(value ?? "").replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** "just now", "45 s ago", "3 min ago", "2 h ago", "5 days ago" (or "in 3 min" for the future). */
+export function relativeTime(at: number, now: number): string {
+  const diff = now - at;
+  const ahead = diff < 0;
+  const s = Math.round(Math.abs(diff) / 1000);
+  let text: string;
+  if (s < 5) return "just now";
+  if (s < 60) text = `${s} s`;
+  else if (s < 3600) text = `${Math.floor(s / 60)} min`;
+  else if (s < 86_400) text = `${Math.floor(s / 3600)} h`;
+  else {
+    const days = Math.floor(s / 86_400);
+    text = `${days} ${days === 1 ? "day" : "days"}`;
+  }
+  return ahead ? `in ${text}` : `${text} ago`;
+}
+
+/** A relative time with the exact UTC time on hover. */
+function when(at: number | null | undefined, now: number): string {
+  if (typeof at !== "number") return "—";
+  return `<time datetime="${esc(new Date(at).toISOString())}" title="${esc(new Date(at).toISOString())}">${esc(relativeTime(at, now))}</time>`;
+}
+
+/** Plain words for each state, as the owner reads them. */
+export const STATE_WORDS: Record<JobState, { label: string; help: string }> = {
+  queued: { label: "Waiting", help: "Waiting for a worker to pick it up." },
+  leased: { label: "Running", help: "A worker is working on it now." },
+  done: { label: "Finished", help: "Completed successfully (kept for a few days)." },
+  dead: { label: "Dead", help: "Stopped after failing; needs you. See below." },
+};
+
+/** A worker seen this recently counts as online (workers poll at least every ~50 s). */
+export const ONLINE_MS = 2 * 60_000;
+
+/** The live sections of the page, by element id. */
+export interface Sections {
+  summary: string;
+  dead: string;
+  workers: string;
+  jobs: string;
+  deliveries: string;
+}
+
+/** Renders every live section from a snapshot; `csrf` goes into the Retry forms. */
+export function renderSections(snap: DashboardSnapshot, csrf: string): Sections {
+  const now = snap.stats.now;
+  return {
+    summary: renderSummary(snap, now),
+    dead: renderDead(snap.dead, snap.stats.counts.dead, now, csrf),
+    workers: renderWorkers(snap.stats.workers, now),
+    jobs: renderJobs(snap.recent, now),
+    deliveries: renderDeliveries(snap.deliveries, now),
+  };
+}
+
+function renderSummary(snap: DashboardSnapshot, now: number): string {
+  const cards = (Object.keys(STATE_WORDS) as JobState[])
+    .map((state) => {
+      const n = snap.stats.counts[state];
+      const alert = state === "dead" && n > 0 ? " alert" : "";
+      return `<div class="card state-${state}${alert}" data-state="${state}">
+        <div class="count">${esc(n)}</div>
+        <div class="label">${esc(STATE_WORDS[state].label)}</div>
+        <div class="help">${esc(STATE_WORDS[state].help)}</div></div>`;
+    })
+    .join("");
+  const oldest = snap.stats.oldestQueuedAgeMs;
+  const note =
+    oldest === null
+      ? "Nothing is waiting."
+      : `The oldest waiting job arrived ${esc(relativeTime(now - oldest, now))}.`;
+  return `<div class="cards">${cards}</div><p class="note">${note}</p>`;
+}
+
+function renderDead(jobs: Job[], total: number, now: number, csrf: string): string {
+  if (jobs.length === 0) return `<p class="empty ok">No dead jobs. Nothing needs your attention.</p>`;
+  const rows = jobs
+    .map(
+      (job) => `<tr data-job="${esc(job.id)}">
+        <td>${jobLabel(job)}</td>
+        <td class="error">${esc(job.lastError ?? "(no error message was recorded)")}</td>
+        <td class="num">${esc(job.attempts)} of ${esc(job.maxAttempts)}</td>
+        <td>${when(job.updatedAt, now)}</td>
+        <td><form class="retry" method="post" action="/dashboard/jobs/${encodeURIComponent(job.id)}/retry">
+          <input type="hidden" name="csrf" value="${esc(csrf)}">
+          <button type="submit" aria-label="Retry job ${esc(job.id)}">Retry</button></form></td></tr>`,
+    )
+    .join("");
+  const more = total > jobs.length ? `<p class="note">Showing the newest ${jobs.length} of ${esc(total)} dead jobs.</p>` : "";
+  return `<table><thead><tr><th>Job</th><th>What went wrong</th><th>Attempts</th><th>Gave up</th><th></th></tr></thead>
+    <tbody>${rows}</tbody></table>${more}`;
+}
+
+function renderWorkers(workers: DashboardSnapshot["stats"]["workers"], now: number): string {
+  if (workers.length === 0) {
+    return `<p class="empty">No worker has connected yet. Start one on your home machine: <code>factory worker</code>, or install it as a service with <code>factory service install</code>.</p>`;
+  }
+  const rows = workers
+    .map((w) => {
+      const online = now - w.lastSeenAt < ONLINE_MS;
+      return `<tr><td><span class="dot ${online ? "on" : "off"}" aria-hidden="true"></span>${esc(w.name)}</td>
+        <td>${online ? "Connected" : "Not seen lately"}</td><td>${when(w.lastSeenAt, now)}</td></tr>`;
+    })
+    .join("");
+  return `<table><thead><tr><th>Worker</th><th>Status</th><th>Last seen</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function renderJobs(jobs: Job[], now: number): string {
+  if (jobs.length === 0) return `<p class="empty">No jobs yet. Push to your content repository and one appears here.</p>`;
+  const rows = jobs
+    .map(
+      (job) => `<tr data-job="${esc(job.id)}" data-state="${esc(job.state)}"><td>${jobLabel(job)}</td>
+        <td>${badge(job.state)}${job.state === "leased" && job.leasedBy ? ` <span class="muted">by ${esc(job.leasedBy)}</span>` : ""}</td>
+        <td class="num">${esc(job.attempts)}</td><td>${when(job.createdAt, now)}</td><td>${when(job.updatedAt, now)}</td></tr>`,
+    )
+    .join("");
+  return `<table><thead><tr><th>Job</th><th>State</th><th>Attempts</th><th>Created</th><th>Last change</th></tr></thead>
+    <tbody>${rows}</tbody></table>`;
+}
+
+function renderDeliveries(deliveries: RecentDelivery[], now: number): string {
+  if (deliveries.length === 0) {
+    return `<p class="empty">No GitHub deliveries yet. Check the webhook in your repository's settings (docs/setup.md).</p>`;
+  }
+  const rows = deliveries
+    .map(
+      (d) => `<tr><td>${when(d.receivedAt, now)}</td><td>${esc(d.repository ?? "—")}</td>
+        <td><code title="${esc(d.deliveryId)}">${esc(short(d.deliveryId, 13))}</code></td>
+        <td><code>${esc(d.jobId)}</code></td><td>${d.jobState ? badge(d.jobState) : `<span class="muted">removed</span>`}</td></tr>`,
+    )
+    .join("");
+  return `<table><thead><tr><th>Received</th><th>Repository</th><th>Delivery</th><th>Job</th><th>Job state</th></tr></thead>
+    <tbody>${rows}</tbody></table>`;
+}
+
+/** A job as a person reads it: repository and branch (if any), its type, and its id. */
+function jobLabel(job: Job): string {
+  const p = job.payload as Record<string, unknown>;
+  const repo = typeof p.repository === "string" ? p.repository : null;
+  const branch = typeof p.branch === "string" ? p.branch : null;
+  const sha = typeof p.after === "string" ? p.after : null;
+  const where = repo
+    ? `<strong>${esc(repo)}</strong>${branch ? ` <span class="muted">on ${esc(branch)}</span>` : ""}${sha ? ` <code>${esc(sha.slice(0, 7))}</code>` : ""}`
+    : `<strong>${esc(job.type)}</strong>`;
+  return `${where}<div class="sub"><span>${esc(job.type)}</span> · <code>${esc(job.id)}</code></div>`;
+}
+
+function badge(state: JobState): string {
+  return `<span class="badge state-${esc(state)}">${esc(STATE_WORDS[state]?.label ?? state)}</span>`;
+}
+
+function short(text: string, n: number): string {
+  return text.length > n ? `${text.slice(0, n)}…` : text;
+}

@@ -1,0 +1,169 @@
+/**
+ * The owner's dashboard: GET /dashboard (login form or the page), the login and logout forms,
+ * the JSON the page refreshes from, and the Retry button for dead jobs.
+ *
+ * Access is the worker token, typed once into the login form; the browser then holds only a
+ * signed, expiring, HttpOnly, SameSite=Strict session cookie (dashboard/session.ts). Every
+ * POST that changes something also needs the session's CSRF token (form field `csrf` or
+ * header `X-CSRF-Token`) and, when the browser sends one, a same-origin `Origin`.
+ */
+import { Hono, type Context } from "hono";
+import { getCookie } from "hono/cookie";
+import type { Job } from "../../shared/jobs.ts";
+import { listVar, type Env } from "../env.ts";
+import { HttpError } from "../errors.ts";
+import { contentSecurityPolicy, dashboardPage, loginPage } from "../dashboard/page.ts";
+import {
+  cookieName,
+  createSession,
+  matchingToken,
+  sameSecret,
+  type Session,
+  sessionCookie,
+  verifySession,
+} from "../dashboard/session.ts";
+import { renderSections } from "../dashboard/view.ts";
+import type { DashboardSnapshot, Outcome } from "../queue/QueueObject.ts";
+import { queueStub } from "../queue/stub.ts";
+
+type DashboardEnv = { Bindings: Env };
+
+export const dashboardRoutes = new Hono<DashboardEnv>();
+
+/** How much of each list the page shows. */
+const LIMITS = { dead: 50, recent: 20, deliveries: 15 };
+const LOGIN_FIELD_MAX = 1024;
+
+dashboardRoutes.get("/dashboard", async (c) => {
+  const tokens = workerTokens(c.env);
+  if (tokens.length === 0) return html(c, loginPage(nonce(c), NOT_CONFIGURED), 503);
+  const session = await currentSession(c, tokens);
+  if (!session) return html(c, loginPage(nonce(c)), 200);
+  const snap = await snapshot(c.env);
+  return html(c, dashboardPage(nonce(c), session.csrf, renderSections(snap, session.csrf)), 200);
+});
+
+dashboardRoutes.post("/dashboard/login", async (c) => {
+  const tokens = workerTokens(c.env);
+  if (tokens.length === 0) return html(c, loginPage(nonce(c), NOT_CONFIGURED), 503);
+  checkOrigin(c);
+  const form = await c.req.parseBody();
+  const given = typeof form.token === "string" ? form.token.trim() : "";
+  const token = given && given.length <= LOGIN_FIELD_MAX ? await matchingToken(tokens, given) : null;
+  if (!token) {
+    const problem = "That is not one of the relay's worker tokens. Copy it again (no spaces) and sign in.";
+    return html(c, loginPage(nonce(c), problem), 401);
+  }
+  const { value } = await createSession(token, Date.now());
+  c.header("Set-Cookie", sessionCookie(requestUrl(c), value));
+  return seeOther(c);
+});
+
+dashboardRoutes.post("/dashboard/logout", async (c) => {
+  const session = await currentSession(c, workerTokens(c.env));
+  if (session) {
+    checkOrigin(c);
+    await checkCsrf(c, session);
+  }
+  c.header("Set-Cookie", sessionCookie(requestUrl(c), null));
+  return seeOther(c);
+});
+
+dashboardRoutes.get("/dashboard/data", async (c) => {
+  const session = await requireSession(c);
+  const snap = await snapshot(c.env);
+  c.header("Cache-Control", "no-store");
+  return c.json({ now: snap.stats.now, counts: snap.stats.counts, sections: renderSections(snap, session.csrf) }, 200);
+});
+
+dashboardRoutes.post("/dashboard/jobs/:id/retry", async (c) => {
+  const session = await requireSession(c);
+  checkOrigin(c);
+  const fromScript = c.req.header("X-CSRF-Token") !== undefined;
+  await checkCsrf(c, session);
+  const id = c.req.param("id");
+  // RPC typing loses the union's narrowing (and maps `unknown` to never); it is a plain Outcome<Job>.
+  const out = (await queueStub(c.env).retry(id)) as unknown as Outcome<Job>;
+  if (!out.ok) {
+    if (out.code === "not_found") {
+      throw new HttpError(404, "not_found", `There is no job ${id} any more (it was deleted): refresh the dashboard.`);
+    }
+    throw new HttpError(409, "wrong_state", `Job ${id} is ${out.state} now, not dead, so there is nothing to retry: refresh the dashboard.`);
+  }
+  if (!fromScript) return seeOther(c);
+  return c.json({ job: out.value }, 200);
+});
+
+const NOT_CONFIGURED =
+  "The relay has no worker tokens yet: set WORKER_TOKENS (`npx wrangler secret put WORKER_TOKENS`, or .dev.vars locally), then reload.";
+
+function workerTokens(env: Env): string[] {
+  return listVar(env.WORKER_TOKENS);
+}
+
+async function currentSession(c: Context<DashboardEnv>, tokens: readonly string[]): Promise<Session | null> {
+  if (tokens.length === 0) return null;
+  return verifySession(getCookie(c, cookieName(requestUrl(c))), tokens, Date.now());
+}
+
+/** The session, or 401 (JSON) saying how to get one. */
+async function requireSession(c: Context<DashboardEnv>): Promise<Session> {
+  const session = await currentSession(c, workerTokens(c.env));
+  if (!session) {
+    throw new HttpError(401, "unauthorized", "Your dashboard session is missing or has expired: open /dashboard and sign in again.");
+  }
+  return session;
+}
+
+/** The CSRF token from the header (script) or the form field (no script), compared in constant time. */
+async function checkCsrf(c: Context<DashboardEnv>, session: Session): Promise<void> {
+  let given = c.req.header("X-CSRF-Token");
+  if (given === undefined) {
+    const type = c.req.header("Content-Type") ?? "";
+    if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+      const field = (await c.req.parseBody()).csrf;
+      if (typeof field === "string") given = field;
+    }
+  }
+  if (given === undefined || !sameSecret(given, session.csrf)) {
+    throw new HttpError(403, "csrf_failed", "This form is out of date or came from another site: reload the dashboard and try again.");
+  }
+}
+
+/** Browsers send Origin on POST; one that is not this relay is a cross-site request. */
+function checkOrigin(c: Context<DashboardEnv>): void {
+  const origin = c.req.header("Origin");
+  if (origin !== undefined && origin !== "null" && origin !== requestUrl(c).origin) {
+    throw new HttpError(403, "csrf_failed", "This request came from another site: open the dashboard on the relay itself.");
+  }
+}
+
+async function snapshot(env: Env): Promise<DashboardSnapshot> {
+  // RPC typing maps `unknown` payload fields to never; the value is the plain snapshot.
+  return (await queueStub(env).dashboard(LIMITS)) as unknown as DashboardSnapshot;
+}
+
+function requestUrl(c: Context<DashboardEnv>): URL {
+  return new URL(c.req.url);
+}
+
+/** A fresh nonce per response for the inline style and script. */
+function nonce(c: Context<DashboardEnv>): string {
+  const value = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+  c.header("Content-Security-Policy", contentSecurityPolicy(value));
+  return value;
+}
+
+function html(c: Context<DashboardEnv>, body: string, status: 200 | 401 | 503): Response {
+  c.header("Cache-Control", "no-store");
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("X-Frame-Options", "DENY");
+  c.header("Referrer-Policy", "no-referrer");
+  return c.html(body, status);
+}
+
+/** 303 back to the dashboard (after a form POST). */
+function seeOther(c: Context<DashboardEnv>): Response {
+  c.header("Cache-Control", "no-store");
+  return c.redirect("/dashboard", 303);
+}
