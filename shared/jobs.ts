@@ -215,3 +215,14 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** The longest `wait` (seconds) a long poll may ask for. */
 export const MAX_WAIT_SECONDS = 50;
+
+/**
+ * 200 body of `complete` (additive). With `?next=1&worker=<name>` it also carries the next
+ * lease (or null when nothing is ready), so a busy worker needs one request per job.
+ */
+export const CompleteResponse = z.object({ job: Job, next: LeaseResponse.nullable().optional() });
+export type CompleteResponse = z.infer<typeof CompleteResponse>;
+
+/** The message the `/v1/jobs/ws` wake-up channel sends when a job is ready (additive). */
+export const WakeMessage = z.object({ type: z.literal("ready") });
+export type WakeMessage = z.infer<typeof WakeMessage>;

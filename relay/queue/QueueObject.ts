@@ -24,6 +24,7 @@ import type {
   Progress,
   Stats,
   SyncPayload,
+  WakeMessage,
 } from "../../shared/jobs.ts";
 import { queueConfig, type Env } from "../env.ts";
 import { GroupCommit } from "./batch.ts";
@@ -387,24 +388,42 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /** Marks the job done; refused unless the caller holds the current lease. */
-  async complete(id: string, token: string, result?: unknown): Promise<Outcome<Job>> {
+  /**
+   * Marks the job done; refused unless the caller holds the current lease. With `nextFor`,
+   * also leases the next ready job to that worker in the same write (one commit per job).
+   */
+  async complete(
+    id: string,
+    token: string,
+    result?: unknown,
+    nextFor?: string,
+  ): Promise<Outcome<{ job: Job; next?: LeaseResponse | null }>> {
     return this.writes.run((now) => {
-      const row = this.sql
-        .exec<JobRow>(
-          `UPDATE jobs SET state = 'done', result = ?, leased_by = NULL, lease_token = NULL, lease_expires_at = NULL,
-             updated_at = ?
-           WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING *`,
-          result === undefined ? null : JSON.stringify(result),
-          now,
-          id,
-          token,
-        )
-        .toArray()[0];
-      if (!row) return this.refusal(id);
-      this.endAttempt(token, now, "completed", null);
-      this.wantAlarm(now + this.config.doneRetentionMs);
-      return { ok: true as const, value: rowToJob(row) };
+      const done = this.completeNow(id, token, result, now);
+      if (!done.ok || nextFor === undefined) return done.ok ? { ok: true as const, value: { job: done.value } } : done;
+      this.touchWorker(nextFor, now);
+      const next = this.leaseOne(nextFor, now);
+      if (next) this.wantAlarm(next.lease.expiresAt);
+      return { ok: true as const, value: { job: done.value, next } };
     });
+  }
+
+  private completeNow(id: string, token: string, result: unknown, now: number): Outcome<Job> {
+    const row = this.sql
+      .exec<JobRow>(
+        `UPDATE jobs SET state = 'done', result = ?, leased_by = NULL, lease_token = NULL, lease_expires_at = NULL,
+           updated_at = ?
+         WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING *`,
+        result === undefined ? null : JSON.stringify(result),
+        now,
+        id,
+        token,
+      )
+      .toArray()[0];
+    if (!row) return this.refusal(id);
+    this.endAttempt(token, now, "completed", null);
+    this.wantAlarm(now + this.config.doneRetentionMs);
+    return { ok: true, value: rowToJob(row) };
   }
 
   /** Records a failed attempt: queued again after backoff, or dead. */
@@ -731,4 +750,4 @@ export class QueueObject extends DurableObject<Env> {
 }
 
 /** The one message the wake-up channel sends. */
-export const READY_MESSAGE = JSON.stringify({ type: "ready" });
+export const READY_MESSAGE = JSON.stringify({ type: "ready" } satisfies WakeMessage);

@@ -80,13 +80,10 @@ jobRoutes.post("/v1/jobs/:id/heartbeat", async (c) => {
 
 jobRoutes.post("/v1/jobs/:id/complete", async (c) => {
   const req = await readBody(c, CompleteRequest, "complete request");
-  const queue = queueStub(c.env);
-  const out = await queue.complete(c.req.param("id"), req.leaseToken, req.result);
-  const job = unwrap(out, c.req.param("id"));
   // `?next=1&worker=` also leases the next ready job in the same round trip (no waiting).
-  if (c.req.query("next") !== "1") return c.json({ job }, 200);
-  const worker = workerName(c.req.query("worker"));
-  return c.json({ job, next: await queue.next(worker, 0) }, 200);
+  const nextFor = c.req.query("next") === "1" ? workerName(c.req.query("worker")) : undefined;
+  const out = await queueStub(c.env).complete(c.req.param("id"), req.leaseToken, req.result, nextFor);
+  return c.json(unwrap(out, c.req.param("id")), 200);
 });
 
 jobRoutes.post("/v1/jobs/:id/fail", async (c) => {
