@@ -58,17 +58,26 @@ function kWeighted(x: Float32Array, fs: number): Float32Array {
  * filter, so scaling the weighted signal stands in for weighting the scaled one).
  */
 function gatedLoudness(k: Float32Array, fs: number, gain = 1, env: Float32Array | null = null): number {
-  const block = Math.round(fs * 0.4);
+  // 400 ms blocks overlapping by 75% = four consecutive 100 ms hops: sum squares per hop once.
   const hop = Math.round(fs * 0.1);
-  // Prefix sums of squares make each 400 ms block O(1).
-  const cum = new Float64Array(k.length + 1);
+  const hops = Math.floor(k.length / hop);
+  const hopSum = new Float64Array(hops);
   const g2 = gain * gain;
-  for (let i = 0; i < k.length; i++) {
-    const e = env ? env[i]! : 1;
-    cum[i + 1] = cum[i]! + k[i]! * k[i]! * g2 * e * e;
+  for (let h = 0, i = 0; h < hops; h++) {
+    let acc = 0;
+    const end = i + hop;
+    if (env) {
+      for (; i < end; i++) {
+        const v = k[i]! * env[i]!;
+        acc += v * v;
+      }
+    } else {
+      for (; i < end; i++) acc += k[i]! * k[i]!;
+    }
+    hopSum[h] = acc * g2;
   }
   const power: number[] = [];
-  for (let start = 0; start + block <= k.length; start += hop) power.push((cum[start + block]! - cum[start]!) / block);
+  for (let h = 0; h + 4 <= hops; h++) power.push((hopSum[h]! + hopSum[h + 1]! + hopSum[h + 2]! + hopSum[h + 3]!) / (4 * hop));
   const lufs = (p: number) => -0.691 + 10 * Math.log10(p);
   const mean = (ps: number[]) => ps.reduce((s, p) => s + p, 0) / ps.length;
   const abs = power.filter((p) => lufs(p) > -70);
@@ -84,12 +93,12 @@ export function integratedLufs(samples: Float32Array, fs: number): number {
 
 /**
  * The limiter's gain per sample for `x * gain` to stay under `ceiling`: a 5 ms look-ahead ramp
- * down before each peak and an 80 ms recovery after it. Null when no sample needs limiting.
+ * down before each peak and an 80 ms recovery after it, written into `env` (reused between
+ * attempts: a fresh array per attempt was most of the garbage). Null when nothing needs limiting.
  */
-function limiterEnvelope(x: Float32Array, gain: number, ceiling: number, fs: number): Float32Array | null {
+function limiterEnvelope(x: Float32Array, gain: number, ceiling: number, fs: number, env: Float32Array): Float32Array | null {
   const n = x.length;
   const limit = ceiling / gain; // |x| above this needs limiting
-  const env = new Float32Array(n);
   let any = false;
   for (let i = 0; i < n; i++) {
     const v = Math.abs(x[i]!);
@@ -139,12 +148,13 @@ export function normalizeLoudness(pcm: Pcm, targetLufs: number, ceilingDb = -1.5
   }
   const ceiling = 10 ** (ceilingDb / 20);
   let gainDb = targetLufs - inputLufs;
-  let env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
+  const envBuf = new Float32Array(n);
+  let env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate, envBuf);
   let out = gatedLoudness(k, pcm.sampleRate, 10 ** (gainDb / 20), env);
   // Limiting lowers the integrated level a little; push the gain up by what is missing.
   for (let i = 0; i < 6 && Math.abs(out - targetLufs) > 0.1; i++) {
     gainDb += targetLufs - out;
-    env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate);
+    env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate, envBuf);
     out = gatedLoudness(k, pcm.sampleRate, 10 ** (gainDb / 20), env);
   }
   const gain = 10 ** (gainDb / 20);

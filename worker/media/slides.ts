@@ -233,32 +233,42 @@ export async function rasterize(svg: string, fonts: FontPair): Promise<Rgba> {
   return { width: img.width, height: img.height, pixels: img.pixels };
 }
 
-/** A copy of `base` with `band` (premultiplied RGBA, full width) blended over its rows from `top`. */
-export function overlayBand(base: Rgba, band: Rgba, top: number): Rgba {
+/**
+ * `base` with `band` (premultiplied RGBA, full width) blended over its rows from `top`, as three
+ * slices: rows above and below are views into `base` (no copy), only the band rows are new.
+ */
+export function overlayBand(base: Rgba, band: Rgba, top: number): RgbaSlices {
   if (band.width !== base.width) throw new Error("caption band and slide differ in width");
-  const out = Buffer.from(base.pixels);
   const start = top * base.width * 4;
+  const end = Math.min(base.pixels.length, start + band.pixels.length);
+  const out = Buffer.from(base.pixels.subarray(start, end));
   const b = band.pixels;
-  const n = Math.min(b.length, out.length - start);
-  for (let i = 0; i < n; i += 4) {
+  for (let i = 0; i < out.length; i += 4) {
     const a = b[i + 3]!;
     if (a === 0) continue;
     const k = 255 - a;
-    const o = start + i;
-    out[o] = b[i]! + ((out[o]! * k + 127) / 255) | 0;
-    out[o + 1] = b[i + 1]! + ((out[o + 1]! * k + 127) / 255) | 0;
-    out[o + 2] = b[i + 2]! + ((out[o + 2]! * k + 127) / 255) | 0;
-    out[o + 3] = 255;
+    out[i] = (b[i]! + (out[i]! * k + 127) / 255) | 0;
+    out[i + 1] = (b[i + 1]! + (out[i + 1]! * k + 127) / 255) | 0;
+    out[i + 2] = (b[i + 2]! + (out[i + 2]! * k + 127) / 255) | 0;
+    out[i + 3] = 255;
   }
-  return { width: base.width, height: base.height, pixels: out };
+  return { width: base.width, height: base.height, slices: [base.pixels.subarray(0, start), out, base.pixels.subarray(end)] };
+}
+
+/** A picture whose pixel rows are stored as consecutive slices. */
+export interface RgbaSlices {
+  width: number;
+  height: number;
+  slices: Buffer[];
 }
 
 /** Writes an uncompressed PAM (RGBA) file for ffmpeg. */
-export async function writePam(path: string, img: Rgba): Promise<void> {
+export async function writePam(path: string, img: Rgba | RgbaSlices): Promise<void> {
+  const body = "slices" in img ? img.slices : [img.pixels];
   const header = Buffer.from(`P7\nWIDTH ${img.width}\nHEIGHT ${img.height}\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n`, "ascii");
   const fh = await open(path, "w");
   try {
-    await fh.writev([header, img.pixels]);
+    await fh.writev([header, ...body]);
   } finally {
     await fh.close();
   }
