@@ -23,13 +23,14 @@ import type {
   LeaseResponse,
   Progress,
   Stats,
-  SyncPayload,
   WakeMessage,
 } from "../../shared/jobs.ts";
 import { queueConfig, type Env } from "../env.ts";
 import { GroupCommit } from "./batch.ts";
-import { type AttemptRow, type JobRow, rowToAttempt, rowToJob, SCHEMA } from "./schema.ts";
-import { makeJobId, makeLeaseToken, mergeSync, nextAfterFailure, type NextState, type QueueConfig } from "./rules.ts";
+import { listJobs, readJob, readStats, recentDeliveries } from "./reads.ts";
+import { type JobRow, rowToJob, SCHEMA } from "./schema.ts";
+import { makeLeaseToken, nextAfterFailure, type NextState, type QueueConfig } from "./rules.ts";
+import { listRepositories, rememberRepository, storeJob } from "./store.ts";
 
 /** What the Worker asks the queue to store. */
 export interface EnqueueSpec {
@@ -137,8 +138,8 @@ export class QueueObject extends DurableObject<Env> {
   /** Stores a job (or finds its duplicate, or merges it into a queued sync) and wakes a poller. */
   async enqueue(spec: EnqueueSpec, seen?: SeenRepository): Promise<EnqueueResponse> {
     return this.writes.run((now) => {
-      if (seen) this.rememberRepository(seen, now);
-      const response = this.store(spec, now);
+      if (seen) rememberRepository(this.sql, seen, now);
+      const response = storeJob(this.sql, spec, now, this.config.maxAttempts, this.randomBytes);
       if (!response.deduplicated && spec.runAt !== undefined && spec.runAt > now) this.wantAlarm(spec.runAt);
       this.readyChanged = true;
       return response;
@@ -147,86 +148,12 @@ export class QueueObject extends DurableObject<Env> {
 
   /** Records a repository seen in a signed webhook that produced no job (e.g. `ping`). */
   async rememberRepositoryOnly(seen: SeenRepository): Promise<void> {
-    return this.writes.run((now) => this.rememberRepository(seen, now));
-  }
-
-  private store(spec: EnqueueSpec, now: number): EnqueueResponse {
-    if (spec.deliveryId) {
-      const hit = this.sql
-        .exec<{ job_id: string }>("SELECT job_id FROM deliveries WHERE delivery_id = ?", spec.deliveryId)
-        .toArray()[0];
-      if (hit) return { jobId: hit.job_id, deduplicated: true };
-    }
-    if (spec.dedupeKey) {
-      const hit = this.sql.exec<{ id: string }>("SELECT id FROM jobs WHERE dedupe_key = ?", spec.dedupeKey).toArray()[0];
-      if (hit) return { jobId: hit.id, deduplicated: true };
-    }
-    if (spec.coalesceKey) {
-      const queued = this.sql
-        .exec<{ id: string; payload: string }>(
-          "SELECT id, payload FROM jobs WHERE coalesce_key = ? AND state = 'queued' ORDER BY id LIMIT 1",
-          spec.coalesceKey,
-        )
-        .toArray()[0];
-      if (queued) {
-        const merged = mergeSync(JSON.parse(queued.payload) as SyncPayload, spec.payload as SyncPayload);
-        const updated = this.sql
-          .exec(
-            "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND state = 'queued' RETURNING id",
-            JSON.stringify(merged),
-            now,
-            queued.id,
-          )
-          .toArray();
-        if (updated.length === 1) {
-          this.recordDelivery(spec.deliveryId, queued.id, now);
-          return { jobId: queued.id, coalesced: true };
-        }
-      }
-    }
-    const id = makeJobId(now, this.randomBytes);
-    this.sql.exec(
-      `INSERT INTO jobs (id, type, state, payload, dedupe_key, coalesce_key, attempts, max_attempts, run_at, created_at, updated_at)
-       VALUES (?, ?, 'queued', ?, ?, ?, 0, ?, ?, ?, ?)`,
-      id,
-      spec.type,
-      JSON.stringify(spec.payload),
-      spec.dedupeKey ?? null,
-      spec.coalesceKey ?? null,
-      spec.maxAttempts ?? this.config.maxAttempts,
-      spec.runAt ?? now,
-      now,
-      now,
-    );
-    this.recordDelivery(spec.deliveryId, id, now);
-    return { jobId: id };
-  }
-
-  private recordDelivery(deliveryId: string | undefined, jobId: string, now: number): void {
-    if (!deliveryId) return;
-    this.sql.exec("INSERT INTO deliveries (delivery_id, job_id, received_at) VALUES (?, ?, ?)", deliveryId, jobId, now);
-  }
-
-  private rememberRepository(seen: SeenRepository, now: number): void {
-    this.sql.exec(
-      `INSERT INTO repositories (repository, clone_url, default_branch, last_seen_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (repository) DO UPDATE SET clone_url = excluded.clone_url,
-         default_branch = excluded.default_branch, last_seen_at = excluded.last_seen_at`,
-      seen.repository,
-      seen.cloneUrl,
-      seen.defaultBranch,
-      now,
-    );
+    return this.writes.run((now) => rememberRepository(this.sql, seen, now));
   }
 
   /** Repositories seen in webhooks, oldest first. */
   async repositories(): Promise<SeenRepository[]> {
-    return this.sql
-      .exec<{ repository: string; clone_url: string; default_branch: string }>(
-        "SELECT repository, clone_url, default_branch FROM repositories ORDER BY repository",
-      )
-      .toArray()
-      .map((r) => ({ repository: r.repository, cloneUrl: r.clone_url, defaultBranch: r.default_branch }));
+    return listRepositories(this.sql);
   }
 
   // ---- leasing -------------------------------------------------------------------------
@@ -553,52 +480,19 @@ export class QueueObject extends DurableObject<Env> {
   // ---- reads ---------------------------------------------------------------------------
 
   async get(id: string): Promise<JobDetail | null> {
-    const row = this.sql.exec<JobRow>("SELECT * FROM jobs WHERE id = ?", id).toArray()[0];
-    if (!row) return null;
-    const history = this.sql
-      .exec<AttemptRow>(
-        "SELECT attempt, worker, leased_at, ended_at, outcome, error FROM attempts WHERE job_id = ? ORDER BY leased_at, rowid",
-        id,
-      )
-      .toArray()
-      .map(rowToAttempt);
-    return { ...rowToJob(row), history };
+    return readJob(this.sql, id);
   }
 
   /** Newest first; `cursor` is the last id of the previous page. */
   async list(state: JobState | undefined, limit: number, cursor: string | undefined): Promise<JobList> {
-    const take = Math.min(Math.max(1, limit), LIST_MAX);
-    const rows = this.sql
-      .exec<JobRow>(
-        `SELECT * FROM jobs WHERE (? IS NULL OR state = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?`,
-        state ?? null,
-        state ?? null,
-        cursor ?? null,
-        cursor ?? null,
-        take + 1,
-      )
-      .toArray();
-    const page = rows.slice(0, take);
-    return { jobs: page.map(rowToJob), nextCursor: rows.length > take ? page[page.length - 1]!.id : null };
+    return listJobs(this.sql, state, Math.min(Math.max(1, limit), LIST_MAX), cursor);
   }
 
   async stats(): Promise<Stats> {
-    const now = this.now();
-    const counts = { queued: 0, leased: 0, done: 0, dead: 0 };
-    for (const r of this.sql.exec<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")) {
-      counts[r.state as keyof typeof counts] = r.n;
-    }
-    const oldest = this.sql
-      .exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM jobs WHERE state = 'queued'")
-      .one().t;
-    const seen = new Map<string, number>();
-    for (const r of this.sql.exec<{ name: string; last_seen_at: number }>("SELECT name, last_seen_at FROM workers")) {
-      seen.set(r.name, r.last_seen_at);
-    }
-    for (const [name, s] of this.workerSeen) seen.set(name, Math.max(s.at, seen.get(name) ?? 0));
-    const workers = [...seen].map(([name, lastSeenAt]) => ({ name, lastSeenAt })).sort((a, b) => b.lastSeenAt - a.lastSeenAt);
-    return { counts, oldestQueuedAgeMs: oldest === null ? null : now - oldest, workers, now };
+    const inMemory = new Map([...this.workerSeen].map(([name, s]) => [name, s.at]));
+    return readStats(this.sql, this.now(), inMemory);
   }
+
 
   /**
    * Everything the dashboard shows, read in one call (one billed request per refresh):
@@ -610,26 +504,7 @@ export class QueueObject extends DurableObject<Env> {
       this.list("dead", limits.dead, undefined),
       this.list(undefined, limits.recent, undefined),
     ]);
-    return { stats, dead: dead.jobs, recent: recent.jobs, deliveries: this.recentDeliveries(limits.deliveries) };
-  }
-
-  /** The newest GitHub deliveries with the job each became. */
-  private recentDeliveries(limit: number): RecentDelivery[] {
-    return this.sql
-      .exec<{ delivery_id: string; job_id: string; received_at: number; type: string | null; state: string | null; repository: string | null }>(
-        `SELECT d.delivery_id, d.job_id, d.received_at, j.type, j.state, json_extract(j.payload, '$.repository') AS repository
-         FROM deliveries d LEFT JOIN jobs j ON j.id = d.job_id ORDER BY d.received_at DESC, d.rowid DESC LIMIT ?`,
-        Math.min(Math.max(1, limit), LIST_MAX),
-      )
-      .toArray()
-      .map((r) => ({
-        deliveryId: r.delivery_id,
-        jobId: r.job_id,
-        receivedAt: r.received_at,
-        jobType: r.type,
-        jobState: r.state as JobState | null,
-        repository: typeof r.repository === "string" ? r.repository : null,
-      }));
+    return { stats, dead: dead.jobs, recent: recent.jobs, deliveries: recentDeliveries(this.sql, Math.min(Math.max(1, limits.deliveries), LIST_MAX)) };
   }
 
   /** Remembers when a worker was last seen; written at most once a minute per worker. */
