@@ -29,7 +29,7 @@ describe("stills timeline", () => {
   it("re-sends a long still every maxInterval seconds and ends with a short frame so the video lasts as long as the sound", () => {
     const stills = buildStills(clips.slice(0, 2), [], false);
     const list = concatList(["a.pam", "b.pam"], stills, 2);
-    const entries = [...list.matchAll(/file '([^']+)'\n(?:duration ([\d.]+))?/g)].map((m) => [m[1], m[2] ? Number(m[2]) : null]);
+    const entries = [...list.matchAll(/file '([^']+)'\n(?:duration ([\d.]+))?/g)].map((m): [string, number | null] => [m[1]!, m[2] ? Number(m[2]) : null]);
     expect(list.startsWith("ffconcat version 1.0\n")).toBe(true);
     expect(entries.filter(([f]) => f === "a.pam").map(([, d]) => d)).toEqual([2, 2]);
     const b = entries.filter(([f]) => f === "b.pam").map(([, d]) => d);
