@@ -92,13 +92,14 @@ const SCRIPT = `
   const message = document.getElementById("message");
   const ids = ["summary", "dead", "workers", "jobs", "deliveries"];
   let busy = false;
+  let again = false; // a refresh asked for while one is in flight runs right after it (fresh data after Retry)
   function say(text, bad) {
     message.textContent = text;
     message.className = bad ? "message bad" : "message";
     message.hidden = !text;
   }
   async function refresh() {
-    if (busy) return;
+    if (busy) { again = true; return; }
     busy = true;
     try {
       const res = await fetch("/dashboard/data", { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" });
@@ -113,6 +114,7 @@ const SCRIPT = `
       dot.className = "dot off";
     } finally {
       busy = false;
+      if (again) { again = false; refresh(); }
     }
   }
   document.addEventListener("submit", async (event) => {
@@ -165,7 +167,7 @@ section { background: var(--panel); border: 1px solid var(--line); border-radius
 .card.state-dead { background: #f3f4f6; } .card.state-dead.alert { background: var(--dead-bg); border-color: var(--dead); }
 .card.state-dead.alert .count { color: var(--dead); }
 table { width: 100%; border-collapse: collapse; }
-th { text-align: left; font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); font-weight: 600; }
+th { text-align: left; white-space: nowrap; font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); font-weight: 600; }
 th, td { padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 tbody tr:last-child td { border-bottom: 0; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }

@@ -101,7 +101,7 @@ function renderDead(jobs: Job[], total: number, now: number, csrf: string): stri
     )
     .join("");
   const more = total > jobs.length ? `<p class="note">Showing the newest ${jobs.length} of ${esc(total)} dead jobs.</p>` : "";
-  return `<table><thead><tr><th>Job</th><th>What went wrong</th><th>Attempts</th><th>Gave up</th><th></th></tr></thead>
+  return `<table><thead><tr><th>Job</th><th>What went wrong</th><th>Attempts</th><th>Stopped</th><th></th></tr></thead>
     <tbody>${rows}</tbody></table>${more}`;
 }
 
