@@ -83,7 +83,7 @@ export function startProcess(args: string[], env: Record<string, string>): Worke
     waitFor(match, what = "a matching log line") {
       const seen = lines.find(match);
       if (seen) return Promise.resolve(seen);
-      return new Promise((resolvePromise, reject) => {
+      const found = new Promise<LogLine>((resolvePromise, reject) => {
         waiters.push({ match, resolve: resolvePromise });
         void exited.then(({ code, signal }) =>
           reject(
@@ -93,6 +93,9 @@ export function startProcess(args: string[], env: Record<string, string>): Worke
           ),
         );
       });
+      // A waiter nobody awaits any more (the loser of a race) must not become an unhandled rejection.
+      found.catch(() => undefined);
+      return found;
     },
     exited,
     kill: (signal = "SIGTERM") => void child.kill(signal),

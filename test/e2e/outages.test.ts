@@ -116,4 +116,30 @@ describe("outages and bad input", () => {
     w.kill("SIGTERM");
     await w.exited;
   });
+
+  it("SIGTERM mid-step: the step gets the drain time, then the lease is released without spending an attempt; a second signal exits at once", async () => {
+    const repo = createTestRepo();
+    const workDir = tmp("wd");
+    const gate = join(workDir, "never");
+    const started = join(workDir, "started");
+    const w = track(startTestWorker({ relayUrl: relay.url, token: relay.token, workDir, env: { WORKER_DRAIN_SECONDS: "1" }, behaviour: { blockOn: { key: "echo:ohms-law", file: gate, started } } }));
+    const before = repo.head();
+    const sha = repo.commitAndPush(kbFiles());
+    const jobId = await pushJob("e2e/drain", pushPayload(repo, "e2e/drain", before, sha));
+    await waitForFile(started, AbortSignal.timeout(50_000));
+    w.kill("SIGTERM");
+    expect((await w.exited).code).toBe(0);
+    expect(w.lines.some((l) => l.jobId === jobId && l.msg.startsWith("released the lease"))).toBe(true);
+    const job = await client.get(jobId);
+    expect(job.state).toBe("queued");
+    expect(job.history.at(-1)?.outcome).toBe("released");
+
+    // Pick it up again, then send two signals: the second one exits at once (130).
+    const w2 = track(startTestWorker({ relayUrl: relay.url, token: relay.token, workDir, env: { WORKER_DRAIN_SECONDS: "60" }, behaviour: { blockOn: { key: "echo:ohms-law", file: gate, started: join(workDir, "started-2") } } }));
+    await waitForFile(join(workDir, "started-2"), AbortSignal.timeout(50_000));
+    w2.kill("SIGTERM");
+    await w2.waitFor((l) => l.msg.startsWith("SIGTERM: finishing the running step"), "the drain line");
+    w2.kill("SIGTERM");
+    expect((await w2.exited).code).toBe(130);
+  });
 });

@@ -124,4 +124,26 @@ describe("push → relay → worker", () => {
     await b.exited;
     writeFileSync(gate, "");
   });
+
+  it("two workers serving one relay at once: every job runs once, on one of them", async () => {
+    const ranLog = join(tmp("shared"), "ran.log");
+    const a = worker({ workDir: tmp("wd-a"), ranLog, name: "worker-a" });
+    const b = worker({ workDir: tmp("wd-b"), ranLog, name: "worker-b" });
+    const jobs: string[] = [];
+    for (let i = 0; i < 4; i++) jobs.push((await push(`e2e/multi-${i}`, createTestRepo(), kbFiles())).jobId);
+    const doneBy = await Promise.all(
+      jobs.map((id) => Promise.race([a.waitFor(completed(id)).then(() => "a"), b.waitFor(completed(id)).then(() => "b")])),
+    );
+    expect(doneBy).toHaveLength(4);
+    for (const id of jobs) {
+      const job = await client.get(id);
+      expect(job.state).toBe("done");
+      expect(job.history.filter((h) => h.outcome === "completed")).toHaveLength(1);
+      expect(job.result).toMatchObject({ ran: 4 });
+    }
+    expect(ranSteps(ranLog)).toHaveLength(16);
+    a.kill("SIGTERM");
+    b.kill("SIGTERM");
+    await Promise.all([a.exited, b.exited]);
+  });
 });
