@@ -4,7 +4,7 @@
  *
  * Speed comes from frames: the picture changes only when a caption or a section changes, so each
  * still is one encoded frame (concat demuxer with per-image durations, `-vsync vfr`), repeated only
- * every `maxFrameIntervalSec` so players can seek. Captions are drawn into the stills, so burning
+ * every `maxFrameIntervalSec` so no frame lasts very long. Captions are drawn into the stills, so burning
  * them in costs a still per cue, not a subtitle filter on every frame.
  *
  * Everything is made in a temp folder beside the final one and renamed into place at the end, so a

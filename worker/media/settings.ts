@@ -73,8 +73,11 @@ export const VideoSettings = z.object({
   crf: z.number().int().min(10).max(35).default(20),
   preset: z.enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]).default("veryfast"),
   audioBitrate: z.string().regex(/^\d+k$/).default("160k"),
-  /** A still is re-sent at least this often so players can seek; it costs a frame each time. */
-  maxFrameIntervalSec: z.number().min(0.25).max(10).default(2),
+  /**
+   * A still is re-sent at least this often, so no frame lasts longer than this (some players and
+   * editors handle very long frames badly). Each re-send costs an encoded frame (~30 ms at 1080p).
+   */
+  maxFrameIntervalSec: z.number().min(0.25).max(10).default(5),
 });
 export type VideoSettings = z.infer<typeof VideoSettings>;
 

@@ -99,6 +99,15 @@ export function logoHref(style: Style): string {
   return `data:${mime};base64,${data.toString("base64")}`;
 }
 
+/**
+ * The logo drawn once at `size` pixels as a PNG data URL: a nested SVG logo re-parsed and scaled in
+ * every slide cost a third of the slide's drawing time.
+ */
+export function logoAt(href: string, size: number, fonts: FontPair): string {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><image href="${href}" width="${size}" height="${size}"/></svg>`;
+  return `data:image/png;base64,${new Resvg(svg, resvgOptions(fonts)).render().asPng().toString("base64")}`;
+}
+
 function background(w: number, h: number, s: Style): string {
   return (
     `<defs><linearGradient id="bg" x1="0" y1="0" x2="1" y2="1">` +

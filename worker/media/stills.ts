@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { FontPair } from "./fonts.ts";
 import type { Still } from "./render.ts";
 import type { VideoSettings } from "./settings.ts";
-import { baseSvg, captionBand, captionSvg, overlayBand, rasterize, writePam, type Layout, type Rgba, type SlideContent } from "./slides.ts";
+import { baseSvg, captionBand, captionSvg, logoAt, overlayBand, rasterize, writePam, type Layout, type Rgba, type SlideContent } from "./slides.ts";
 
 /** At most this many full frames (8 MB each at 1080p) are in flight at once. */
 const IN_FLIGHT = 4;
@@ -29,8 +29,9 @@ export interface DrawStillsInput {
 /** Writes every still as PAM into `dir`; returns the file names in still order. */
 export async function drawStills(o: DrawStillsInput): Promise<string[]> {
   const withCaption = o.stills.some((s) => s.caption !== null);
+  const logo = logoAt(o.logo, o.layout.logoSize, o.fonts);
   const bases: Rgba[] = await Promise.all(
-    o.parts.map((p) => rasterize(baseSvg(p, o.layout, o.style, o.fonts, o.logo, withCaption), o.fonts)),
+    o.parts.map((p) => rasterize(baseSvg(p, o.layout, o.style, o.fonts, logo, withCaption), o.fonts)),
   );
   const band = captionBand(o.layout);
   const names = o.stills.map((_, i) => `${o.prefix}-${String(i).padStart(4, "0")}.pam`);
