@@ -119,6 +119,7 @@ export class QueueObject extends DurableObject<Env> {
       now: () => this.now(),
       inside: (now) => this.handOff(now),
       after: () => this.afterBatch(),
+      durable: () => ctx.storage.sync(),
     });
     for (const statement of SCHEMA) this.sql.exec(statement);
     // Keep-alive pings are answered by the runtime without waking a hibernated object.

@@ -1,6 +1,7 @@
 /**
- * Group commit for the queue object. Every write an RPC asks for is queued and run on the
- * next turn together with every other write that arrived meanwhile, inside ONE storage
+ * Group commit for the queue object. Every write an RPC asks for is queued; when the object
+ * is idle the batch runs at the end of the current turn, and while a commit is still being
+ * made durable the next batch waits a turn so every write arriving meanwhile shares ONE storage
  * transaction: a burst of 20 enqueues (or four busy workers' acks) then costs one or two
  * storage commits instead of one each. Replies still leave only after their commit
  * (the runtime's output gate), so nothing is acknowledged before it is durable.
@@ -24,10 +25,14 @@ export interface GroupCommitHooks {
   inside(now: number): Array<() => void>;
   /** Work after the batch's transaction (e.g. setting the alarm). */
   after(now: number): Promise<void>;
+  /** Resolves once everything written so far is durable (ctx.storage.sync). */
+  durable(): Promise<void>;
 }
 
 export class GroupCommit {
   private pending: PendingOp[] = [];
+  /** A batch was written and its commit is not yet confirmed durable. */
+  private committing = false;
 
   constructor(private readonly hooks: GroupCommitHooks) {}
 
@@ -35,8 +40,11 @@ export class GroupCommit {
   run<T>(op: (now: number) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run: op, resolve: resolve as (v: unknown) => void, reject });
-      // setTimeout(0), not a microtask: requests already delivered to the object join the batch.
-      if (this.pending.length === 1) setTimeout(() => void this.flush(), 0);
+      if (this.pending.length > 1) return;
+      // Idle: write at the end of this turn (no timer hop). Busy (a commit in flight): wait a
+      // turn, so the requests arriving meanwhile share the next transaction.
+      if (this.committing) setTimeout(() => void this.flush(), 0);
+      else queueMicrotask(() => void this.flush());
     });
   }
 
@@ -44,6 +52,7 @@ export class GroupCommit {
     const batch = this.pending;
     this.pending = [];
     const now = this.hooks.now();
+    this.committing = true;
     let results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
     let settle: Array<() => void> = [];
     try {
@@ -59,9 +68,14 @@ export class GroupCommit {
         settle = this.hooks.inside(now);
         return out;
       });
+      // From here until the commit is durable, new writes wait a turn to batch up.
+      void this.hooks.durable().finally(() => {
+        if (this.pending.length === 0) this.committing = false;
+      });
       for (const fn of settle) fn();
       await this.hooks.after(now);
     } catch (error) {
+      this.committing = false;
       for (const op of batch) op.reject(error);
       return;
     }

@@ -23,6 +23,7 @@ function recorder() {
     after: async () => {
       log.push("after");
     },
+    durable: async () => {},
   });
   return { commit, log };
 }
