@@ -17,7 +17,7 @@ import type { LeaseResponse, Progress } from "../shared/jobs.ts";
 import { backoffDelay, RECONNECT_POLICY, type BackoffPolicy } from "./backoff.ts";
 import type { PipelineOutcome } from "./pipeline/runner.ts";
 import type { Logger } from "./pipeline/types.ts";
-import { LeaseLostError, UnauthorizedError, type RelayClient } from "./relay-client.ts";
+import { LeaseLostError, RelayHttpError, UnauthorizedError, type RelayClient } from "./relay-client.ts";
 
 /** Time, injected. */
 export interface Clock {
@@ -263,6 +263,10 @@ async function runOne(lease: LeaseResponse, c: RunContext): Promise<LoopExit["ou
           return false;
         }
         if (e instanceof UnauthorizedError) throw e;
+        if (e instanceof RelayHttpError && isFinalRefusal(e.status)) {
+          log.error(`${what} refused by the relay: ${e.message}`);
+          return false;
+        }
         // Retrying past the lease's end is pointless: the relay has already taken the job back.
         if (c.kill.aborted || c.clock.now() >= expiresAt) {
           log.error(`${what} not delivered (${(e as Error).message}); the relay will redeliver the job`);
@@ -302,6 +306,11 @@ async function runOne(lease: LeaseResponse, c: RunContext): Promise<LoopExit["ou
       break;
   }
   return outcome.kind;
+}
+
+/** A 4xx other than timeouts and rate limits: asking again gets the same answer. */
+function isFinalRefusal(status: number | null): boolean {
+  return status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** Logs a relay outage once when it starts and once when it ends. */

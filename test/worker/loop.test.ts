@@ -3,7 +3,7 @@ import type { FailRequest, Job, JobResult, LeaseResponse, Progress } from "../..
 import { createLogger } from "../../worker/log.ts";
 import { runLoop, type JobControl, type LoopClient } from "../../worker/loop.ts";
 import type { PipelineOutcome } from "../../worker/pipeline/runner.ts";
-import { LeaseLostError, RelayUnreachableError, UnauthorizedError } from "../../worker/relay-client.ts";
+import { LeaseLostError, RelayHttpError, RelayUnreachableError, UnauthorizedError } from "../../worker/relay-client.ts";
 import { ManualClock, settle } from "./manual-clock.ts";
 
 const T0 = 1_700_000_000_000;
@@ -257,5 +257,46 @@ describe("runLoop", () => {
     one.running[0]!.finish(done());
     await expect(one.loop).resolves.toMatchObject({ jobs: 1 });
     expect(one.running).toHaveLength(1);
+  });
+});
+
+describe("runLoop acks", () => {
+  it("gives up an ack the relay refuses outright (4xx) instead of retrying it", async () => {
+    const clock = new ManualClock(T0);
+    const relay = new ScriptedRelay([lease("j1")], clock);
+    let calls = 0;
+    relay.complete = async () => {
+      calls++;
+      throw new RelayHttpError("complete: the relay answered 404: no job j1", 404, "not_found");
+    };
+    const lines: string[] = [];
+    const exit = await runLoop(
+      { client: relay, handle: async () => done(), log: createLogger({ json: true, write: (l) => lines.push(l) }), clock },
+      { concurrency: 1, waitSeconds: 1, drainMs: 1, once: true },
+      { stop: new AbortController().signal },
+    );
+    expect(exit.jobs).toBe(1);
+    expect(calls).toBe(1);
+    expect(lines.some((l) => l.includes("complete refused by the relay"))).toBe(true);
+  });
+
+  it("retries an ack lost on the network until it gets through", async () => {
+    const clock = new ManualClock(T0);
+    const relay = new ScriptedRelay([lease("j1")], clock);
+    let calls = 0;
+    const real = relay.complete.bind(relay);
+    relay.complete = async (id, token, result) => {
+      if (++calls < 3) throw new RelayUnreachableError("complete: ECONNRESET", null);
+      return real(id, token, result);
+    };
+    const loop = runLoop(
+      { client: relay, handle: async () => done(), log: createLogger({ write: () => {} }), clock, random: () => 0 },
+      { concurrency: 1, waitSeconds: 1, drainMs: 1, once: true },
+      { stop: new AbortController().signal },
+    );
+    await clock.advance(5_000);
+    await loop;
+    expect(calls).toBe(3);
+    expect(relay.completed.map((c) => c.id)).toEqual(["j1"]);
   });
 });
