@@ -202,7 +202,7 @@ function gitEnv(url: string, token: string | null): Record<string, string> {
     env.GIT_CONFIG_COUNT = String(n + 1);
     env[`GIT_CONFIG_KEY_${n}`] = `http.${origin}/.extraheader`;
     env[`GIT_CONFIG_VALUE_${n}`] =
-      `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+      `AUTHORIZATION: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
   }
   return env;
 }

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { checkoutDir, syncRepository } from "../../worker/sync.ts";
 import { StepError } from "../../worker/pipeline/types.ts";
 import { createTestRepo, git } from "../helpers/git.ts";
+import { startGitHttpServer } from "./git-http-server.ts";
+import { dirname, basename } from "node:path";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "factory-sync-"));
 
@@ -133,5 +135,30 @@ describe("syncRepository", () => {
     const err = await syncRepository({ workDir: tmp(), repository: "a/b", cloneUrl: repo.bare, branch: "main", sha: null, signal: ac.signal }).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(StepError);
+  });
+
+  it("syncs a private repository over HTTP with GITHUB_TOKEN, and fails for good without it", async () => {
+    const token = "ghp_PRIVATEPRIVATE0123456789";
+    const repo = createTestRepo();
+    const sha = repo.commitAndPush({ "kb/private.md": "secret lesson" });
+    const server = await startGitHttpServer(dirname(repo.bare), token);
+    try {
+      const cloneUrl = `${server.url}/${basename(repo.bare)}`;
+      const workDir = tmp();
+      const r = await syncRepository({ workDir, repository: "me/private", cloneUrl, branch: "main", sha, githubToken: token });
+      expect(r.sha).toBe(sha);
+      expect(readFileSync(join(r.dir, "kb/private.md"), "utf8")).toBe("secret lesson");
+      expect(server.authorizations.every((a) => a === `Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`)).toBe(true);
+      expect(readFileSync(join(r.dir, ".git", "config"), "utf8")).not.toContain(token);
+      const next = repo.commitAndPush({ "kb/private.md": "v2" });
+      expect((await syncRepository({ workDir, repository: "me/private", cloneUrl, branch: "main", sha: next, githubToken: token })).sha).toBe(next);
+
+      const err = await syncRepository({ workDir: tmp(), repository: "me/private", cloneUrl, branch: "main", sha, githubToken: null }).catch((e) => e);
+      expect(err).toBeInstanceOf(StepError);
+      expect(err.retryable).toBe(false);
+      expect(err.message).toContain("GITHUB_TOKEN");
+    } finally {
+      await server.close();
+    }
   });
 });
