@@ -12,6 +12,8 @@ import { startFactory, type WorkerProcess } from "./harness.ts";
 
 let relay: RelayProcess;
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `factory-cli-${p}-`));
+// Each `factory` invocation is a fresh Node process that loads every command module.
+const SLOW = 120_000;
 
 beforeAll(async () => {
   relay = await startRelay();
@@ -52,7 +54,7 @@ describe("factory CLI", () => {
     expect(status.code).toBe(0);
     expect(status.text()).toMatch(/relay: 1 queued, 0 leased, \d+ done, 0 dead/);
     expect(status.text()).toMatch(new RegExp(`${jobId}\\s+failed\\s+cli/kb`));
-  });
+  }, SLOW);
 
   it("run --once with nothing queued exits 0; run --local reports a broken knowledge base and exits 1", async () => {
     const workDir = tmp("wd");
@@ -67,5 +69,5 @@ describe("factory CLI", () => {
     const local = await factory(["run", "--local", repo.work], { WORK_DIR: workDir });
     expect(local.code).toBe(1);
     expect(local.lines.find((l) => l.level === "error")?.msg).toContain("kb/atoms/bad.json");
-  });
+  }, SLOW);
 });
