@@ -208,6 +208,70 @@ interface VideoJob {
   name: "lesson" | "short";
   layout: Layout;
   clips: NarrationClip[];
+  cues: Cue[];
+}
+
+interface JobContext {
+  script: VideoScript;
+  video: VideoSettings;
+  artifactsDir: string;
+  work: string;
+  out: string;
+  fonts: FontPair;
+  logo: string;
+  signal: AbortSignal;
+  onProgress: (fraction: number) => void;
+}
+
+/** Renders one video (lesson or Short) to `c.out`, using `c.work` for its intermediate files. */
+async function renderVideo(job: VideoJob, c: JobContext): Promise<void> {
+  const { video, work, signal } = c;
+  const dur = job.clips.reduce((s, clip) => s + clip.durationSec, 0);
+  // Pictures first: resvg draws the slides on the thread pool while this thread prepares the sound.
+  const stills = buildStills(job.clips, job.cues, video.burnCaptions);
+  const drawing = drawStills({
+    dir: work,
+    prefix: job.name,
+    parts: partContents(c.script, job.clips),
+    stills,
+    layout: job.layout,
+    style: video.style,
+    fonts: c.fonts,
+    logo: c.logo,
+    signal,
+  });
+  drawing.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+  // Sound: join the clips, mix in music, normalise loudness, all before any encoding.
+  let pcm = joinPcm(await Promise.all(job.clips.map(async (clip) => parseWav(await readFile(join(c.artifactsDir, clip.path))))));
+  if (video.music) {
+    const voiceWav = join(work, `${job.name}-voice.wav`);
+    const mixWav = join(work, `${job.name}-mix.wav`);
+    await writeFile(voiceWav, encodeWav(pcm));
+    await mixMusic(voiceWav, video.music, video.musicVolumeDb, mixWav, signal);
+    pcm = parseWav(await readFile(mixWav));
+  }
+  const audioWav = join(work, `${job.name}-audio.wav`);
+  await writeFile(audioWav, encodeWav(normalizeLoudness(pcm, video.loudnessLufs).pcm));
+  const audioM4a = join(work, `${job.name}-audio.m4a`);
+  const videoMp4 = join(work, `${job.name}-video.mp4`);
+  // The AAC encode is single-threaded and as slow as the whole picture: run it beside the stills and x264.
+  const audioDone = runFfmpeg(ffmpeg().input(audioWav).output(audioM4a, { ...audioSpec(video), format: "mp4" }).args(), { signal });
+  audioDone.catch(() => {});
+  const stillNames = await drawing;
+  const list = join(work, `${job.name}.ffconcat`);
+  await writeFile(list, concatList(stillNames, stills, video.maxFrameIntervalSec));
+  const picture = ffmpeg()
+    .input(list, { format: "concat", options: ["-safe", "0"] })
+    .output(videoMp4, { ...videoSpec(video), map: ["0:v"], durationSec: dur, format: "mp4" });
+  await runFfmpeg(picture.args(), { signal, durationSec: dur, onProgress: c.onProgress });
+  await audioDone;
+  const mux = ffmpeg()
+    .input(videoMp4)
+    .input(audioM4a)
+    .output(c.out, { map: ["0:v", "1:a"], extra: ["-c", "copy"], faststart: true, durationSec: dur, format: "mp4" });
+  await runFfmpeg(mux.args(), { signal });
+  const leftovers = [...stillNames.map((n) => join(work, n)), list, videoMp4, audioM4a, audioWav];
+  await Promise.all(leftovers.map((f) => rm(f, { force: true })));
 }
 
 /** Renders (or finds already rendered) the upload set for one narrated script. */
@@ -248,67 +312,28 @@ export async function render(input: RenderInput): Promise<RenderResult> {
     await writeFile(join(tmp, "captions.vtt"), toVtt(cues));
     await writePng(join(tmp, "thumbnail.png"), thumbnailSvg(script.title, video.style, fonts, logo), fonts);
 
-    const jobs: VideoJob[] = [{ name: "lesson", layout: LANDSCAPE, clips: narration.clips }];
-    if (video.makeShort) jobs.push({ name: "short", layout: PORTRAIT, clips: shortPart });
+    const jobs: VideoJob[] = [{ name: "lesson", layout: LANDSCAPE, clips: narration.clips, cues }];
+    if (video.makeShort) jobs.push({ name: "short", layout: PORTRAIT, clips: shortPart, cues: buildCues(shortPart, video.captionMaxChars) });
     const work = join(tmp, "work");
     await mkdir(work);
-    const totalSec = jobs.reduce((s, j) => s + j.clips.reduce((a, c) => a + c.durationSec, 0), 0);
+    const seconds = (j: VideoJob) => j.clips.reduce((a, c) => a + c.durationSec, 0);
+    const totalSec = jobs.reduce((s, j) => s + seconds(j), 0);
     let doneSec = 0;
     for (const job of jobs) {
       signal.throwIfAborted();
-      const dur = job.clips.reduce((s, c) => s + c.durationSec, 0);
-      // Pictures first: resvg draws the slides on the thread pool while this thread prepares the sound.
-      const jobCues = job.name === "lesson" ? cues : buildCues(job.clips, video.captionMaxChars);
-      const stills = buildStills(job.clips, jobCues, video.burnCaptions);
-      const drawing = drawStills({
-        dir: work,
-        prefix: job.name,
-        parts: partContents(script, job.clips),
-        stills,
-        layout: job.layout,
-        style: video.style,
+      const dur = seconds(job);
+      await renderVideo(job, {
+        script,
+        video,
+        artifactsDir,
+        work,
+        out: join(tmp, `${job.name}.mp4`),
         fonts,
         logo,
         signal,
-      });
-      drawing.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-      // Sound: join the clips, mix in music, normalise loudness, all before any encoding.
-      let pcm = joinPcm(await Promise.all(job.clips.map(async (c) => parseWav(await readFile(join(artifactsDir, c.path))))));
-      if (video.music) {
-        const voiceWav = join(work, `${job.name}-voice.wav`);
-        const mixWav = join(work, `${job.name}-mix.wav`);
-        await writeFile(voiceWav, encodeWav(pcm));
-        await mixMusic(voiceWav, video.music, video.musicVolumeDb, mixWav, signal);
-        pcm = parseWav(await readFile(mixWav));
-      }
-      const audioWav = join(work, `${job.name}-audio.wav`);
-      await writeFile(audioWav, encodeWav(normalizeLoudness(pcm, video.loudnessLufs).pcm));
-      const audioM4a = join(work, `${job.name}-audio.m4a`);
-      const videoMp4 = join(work, `${job.name}-video.mp4`);
-      // The AAC encode is single-threaded and as slow as the whole picture: run it beside the stills and x264.
-      const audioDone = runFfmpeg(ffmpeg().input(audioWav).output(audioM4a, { ...audioSpec(video), format: "mp4" }).args(), { signal });
-      audioDone.catch(() => {});
-      const stillNames = await drawing;
-      const stillFiles = stillNames.map((n) => join(work, n));
-      const list = join(work, `${job.name}.ffconcat`);
-      await writeFile(list, concatList(stillNames, stills, video.maxFrameIntervalSec));
-      const picture = ffmpeg()
-        .input(list, { format: "concat", options: ["-safe", "0"] })
-        .output(videoMp4, { ...videoSpec(video), map: ["0:v"], durationSec: dur, format: "mp4" });
-      await runFfmpeg(picture.args(), {
-        signal,
-        durationSec: dur,
         onProgress: (f) => progress((doneSec + f * dur) / totalSec, `encoding ${job.name}`),
       });
-      await audioDone;
-      const mux = ffmpeg()
-        .input(videoMp4)
-        .input(audioM4a)
-        .output(join(tmp, `${job.name}.mp4`), { map: ["0:v", "1:a"], extra: ["-c", "copy"], faststart: true, durationSec: dur, format: "mp4" });
-      await runFfmpeg(mux.args(), { signal });
-      await Promise.all([...stillFiles, videoMp4, audioM4a, audioWav].map((f) => rm(f, { force: true })));
       doneSec += dur;
-      await Promise.all(stillFiles.map((f) => rm(f, { force: true })));
     }
     await rm(work, { recursive: true, force: true });
     // Replace any incomplete folder left by hand, then move the finished one into place.
