@@ -49,7 +49,7 @@ describe("render", () => {
     expect([v.codec_name, v.profile, v.pix_fmt, v.width, v.height]).toEqual(["h264", "High", "yuv420p", 1080, 1920]);
     const expected = narration.clips.filter((c) => c.part !== "outro").reduce((s, c) => s + c.durationSec, 0);
     expect(result.shortSec).toBeCloseTo(expected, 3); // the sample is shorter than 60 s: everything but the outro
-    expect(Math.abs(Number(p.format.duration) - expected)).toBeLessThan(0.1);
+    for (const d of [p.format.duration, ...p.streams.map((s) => s.duration)]) expect(Math.abs(Number(d) - expected)).toBeLessThan(0.1);
   });
 
   it("normalises both videos to -14 LUFS integrated within 1 LU (measured by ebur128)", async () => {

@@ -221,10 +221,24 @@ interface JobContext {
   logo: string;
   signal: AbortSignal;
   onProgress: (fraction: number) => void;
+  /**
+   * Encoded sound to reuse instead of making it: the Short's narration is the lesson's first
+   * parts, so its sound is the start of the lesson's AAC, stream-copied (one AAC encode per atom).
+   */
+  reuseAudio?: EncodedSound;
 }
 
-/** Renders one video (lesson or Short) to `c.out`, using `c.work` for its intermediate files. */
-async function renderVideo(job: VideoJob, c: JobContext): Promise<void> {
+/** An AAC file and the encode writing it (which may still be running). */
+interface EncodedSound {
+  file: string;
+  done: Promise<unknown>;
+}
+
+/**
+ * Renders one video (lesson or Short) to `c.out`, using `c.work` for its intermediate files;
+ * returns its encoded sound (kept in `c.work`) so the Short can reuse it.
+ */
+async function renderVideo(job: VideoJob, c: JobContext): Promise<EncodedSound> {
   const { video, work, signal } = c;
   const dur = job.clips.reduce((s, clip) => s + clip.durationSec, 0);
   // Pictures first: resvg draws the slides on the thread pool while this thread prepares the sound.
@@ -241,7 +255,31 @@ async function renderVideo(job: VideoJob, c: JobContext): Promise<void> {
     signal,
   });
   drawing.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-  // Sound: join the clips, mix in music, normalise loudness, all before any encoding.
+  const sound = c.reuseAudio ?? (await encodeSound(job, c));
+  const videoMp4 = join(work, `${job.name}-video.mp4`);
+  const stillNames = await drawing;
+  const list = join(work, `${job.name}.ffconcat`);
+  await writeFile(list, concatList(stillNames, stills, video.maxFrameIntervalSec));
+  const picture = ffmpeg()
+    .input(list, { format: "concat", options: ["-safe", "0"] })
+    .output(videoMp4, { ...videoSpec(video), map: ["0:v"], durationSec: dur, format: "mp4" });
+  await runFfmpeg(picture.args(), { signal, durationSec: dur, onProgress: c.onProgress });
+  await sound.done;
+  const mux = ffmpeg()
+    .input(videoMp4)
+    .input(sound.file)
+    .output(c.out, { map: ["0:v", "1:a"], extra: ["-c", "copy"], faststart: true, durationSec: dur, format: "mp4" });
+  await runFfmpeg(mux.args(), { signal });
+  await Promise.all([...stillNames.map((n) => join(work, n)), list, videoMp4].map((f) => rm(f, { force: true })));
+  return sound;
+}
+
+/**
+ * Joins the clips, mixes in music, normalises loudness, and starts the AAC encode in the
+ * background; the caller awaits `done` before it muxes.
+ */
+async function encodeSound(job: VideoJob, c: JobContext): Promise<EncodedSound> {
+  const { video, work, signal } = c;
   let pcm = joinPcm(await Promise.all(job.clips.map(async (clip) => parseWav(await readFile(join(c.artifactsDir, clip.path))))));
   if (video.music) {
     const voiceWav = join(work, `${job.name}-voice.wav`);
@@ -253,25 +291,11 @@ async function renderVideo(job: VideoJob, c: JobContext): Promise<void> {
   const audioWav = join(work, `${job.name}-audio.wav`);
   await writeFile(audioWav, encodeWav(normalizeLoudness(pcm, video.loudnessLufs).pcm));
   const audioM4a = join(work, `${job.name}-audio.m4a`);
-  const videoMp4 = join(work, `${job.name}-video.mp4`);
   // The AAC encode is single-threaded and as slow as the whole picture: run it beside the stills and x264.
-  const audioDone = runFfmpeg(ffmpeg().input(audioWav).output(audioM4a, { ...audioSpec(video), format: "mp4" }).args(), { signal });
-  audioDone.catch(() => {});
-  const stillNames = await drawing;
-  const list = join(work, `${job.name}.ffconcat`);
-  await writeFile(list, concatList(stillNames, stills, video.maxFrameIntervalSec));
-  const picture = ffmpeg()
-    .input(list, { format: "concat", options: ["-safe", "0"] })
-    .output(videoMp4, { ...videoSpec(video), map: ["0:v"], durationSec: dur, format: "mp4" });
-  await runFfmpeg(picture.args(), { signal, durationSec: dur, onProgress: c.onProgress });
-  await audioDone;
-  const mux = ffmpeg()
-    .input(videoMp4)
-    .input(audioM4a)
-    .output(c.out, { map: ["0:v", "1:a"], extra: ["-c", "copy"], faststart: true, durationSec: dur, format: "mp4" });
-  await runFfmpeg(mux.args(), { signal });
-  const leftovers = [...stillNames.map((n) => join(work, n)), list, videoMp4, audioM4a, audioWav];
-  await Promise.all(leftovers.map((f) => rm(f, { force: true })));
+  const args = ffmpeg().input(audioWav).output(audioM4a, { ...audioSpec(video), format: "mp4" }).args();
+  const done = runFfmpeg(args, { signal }).finally(() => rm(audioWav, { force: true }));
+  done.catch(() => {}); // awaited before the mux; this only keeps an early failure from going unhandled
+  return { file: audioM4a, done };
 }
 
 /** Renders (or finds already rendered) the upload set for one narrated script. */
@@ -319,10 +343,11 @@ export async function render(input: RenderInput): Promise<RenderResult> {
     const seconds = (j: VideoJob) => j.clips.reduce((a, c) => a + c.durationSec, 0);
     const totalSec = jobs.reduce((s, j) => s + seconds(j), 0);
     let doneSec = 0;
+    let lessonSound: EncodedSound | undefined;
     for (const job of jobs) {
       signal.throwIfAborted();
       const dur = seconds(job);
-      await renderVideo(job, {
+      const sound = await renderVideo(job, {
         script,
         video,
         artifactsDir,
@@ -332,7 +357,9 @@ export async function render(input: RenderInput): Promise<RenderResult> {
         logo,
         signal,
         onProgress: (f) => progress((doneSec + f * dur) / totalSec, `encoding ${job.name}`),
+        ...(job.name === "short" && lessonSound ? { reuseAudio: lessonSound } : {}),
       });
+      if (job.name === "lesson") lessonSound = sound;
       doneSec += dur;
     }
     await rm(work, { recursive: true, force: true });
