@@ -7,10 +7,12 @@ import type { Command } from "commander";
 import { join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { simpleGit } from "simple-git";
+import cliProgress from "cli-progress";
 import type { WorkerConfig } from "../config.ts";
 import { Ledger } from "../ledger.ts";
 import { defaultKbLoader, runPipeline, type PipelineOutcome } from "../pipeline/runner.ts";
 import type { RepoSnapshot } from "../pipeline/types.ts";
+import type { Progress } from "../../shared/jobs.ts";
 import { configOrExit, createProcessLogger, EXIT, loadDefaultStages, startWorker, type WorkerParts } from "./worker.ts";
 
 /** Reads a local checkout as a snapshot: its HEAD when the tree is clean, else sha null. */
@@ -32,7 +34,7 @@ export async function localSnapshot(repoPath: string): Promise<RepoSnapshot> {
 export async function runLocal(
   config: WorkerConfig,
   repoPath: string,
-  parts: WorkerParts & { signal?: AbortSignal } = {},
+  parts: WorkerParts & { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
 ): Promise<PipelineOutcome> {
   const log = parts.log ?? createProcessLogger(config);
   const snapshot = await localSnapshot(repoPath);
@@ -49,6 +51,7 @@ export async function runLocal(
       loadKb: parts.loadKb ?? defaultKbLoader,
       log,
       signal: parts.signal ?? new AbortController().signal,
+      ...(parts.onProgress ? { onProgress: parts.onProgress } : {}),
     });
     if (outcome.kind === "completed") log.info(`done: ${outcome.result.summary}`);
     else if (outcome.kind === "failed") log.error(`failed: ${outcome.error}`);
@@ -81,13 +84,29 @@ export function registerRunCommand(program: Command): void {
       const onSignal = () => (ac.signal.aborted ? process.exit(EXIT.interrupted) : ac.abort(new Error("interrupted")));
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
+      // On a terminal, a progress bar under the log lines (which go through the bar so they do
+      // not tear it); elsewhere only the log.
+      const bars = process.stderr.isTTY
+        ? new cliProgress.MultiBar(
+            { format: "{bar} {percentage}% {step}", stream: process.stderr, clearOnComplete: true, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      const bar = bars?.create(100, 0, { step: "" });
+      const log = bars ? createProcessLogger(config, (line) => bars.log(`${line}\n`)) : undefined;
       try {
-        const outcome = await runLocal(config, opts.local!, { signal: ac.signal });
+        const outcome = await runLocal(config, opts.local!, {
+          signal: ac.signal,
+          ...(log ? { log } : {}),
+          onProgress: (p) => bar?.update(Math.round((p.fraction ?? 0) * 100), { step: p.step ?? p.message ?? "" }),
+        });
         process.exitCode = outcome.kind === "completed" ? EXIT.ok : outcome.kind === "failed" ? EXIT.failed : EXIT.interrupted;
       } catch (e) {
         createProcessLogger(config).error((e as Error).message);
         process.exitCode = EXIT.failed;
       } finally {
+        bars?.update(); // flush log lines still buffered under the bar
+        bars?.stop();
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }

@@ -26,9 +26,9 @@ export interface WorkerParts {
   clock?: Clock;
 }
 
-/** The process-wide logger, with every configured secret masked. */
-export function createProcessLogger(config: WorkerConfig | null): Logger {
-  return createLogger({ secrets: [config?.workerToken, config?.githubToken] });
+/** The process-wide logger, with every configured secret masked. `write` replaces stderr. */
+export function createProcessLogger(config: WorkerConfig | null, write?: (line: string) => void): Logger {
+  return createLogger({ secrets: [config?.workerToken, config?.githubToken], ...(write ? { write, json: false } : {}) });
 }
 
 /** Where the sync of a job should go. */

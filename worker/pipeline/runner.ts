@@ -116,7 +116,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineOutcom
     const recorded = o.ledger.recorded(id);
     o.ledger.startStep(id, step.kind, o.job?.id ?? null, now());
     const started = now();
-    o.onProgress?.({ step: step.key, fraction: index / plan.length });
+    // Progress.step is at most 200 characters on the wire.
+    o.onProgress?.({ step: step.key.slice(0, 200), fraction: index / plan.length });
     log.info(Object.keys(recorded).length ? "resuming with recorded values" : "running", {
       recorded: Object.keys(recorded),
     });
@@ -134,7 +135,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineOutcom
       record: (name, value) => o.ledger.record(id, name, value, now()),
       progress: (fraction, message) =>
         o.onProgress?.({
-          step: step.key,
+          step: step.key.slice(0, 200),
           fraction: (index + Math.min(Math.max(fraction, 0), 1)) / plan.length,
           ...(message ? { message: message.slice(0, 1000) } : {}),
         }),
