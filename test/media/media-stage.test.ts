@@ -104,6 +104,17 @@ describe("media stage", () => {
     expect(ran(out)).toEqual(["narrate:ton-timer", "render:ton-timer"]);
   });
 
+  it("speaks missing clips again when the artifacts folder was cleaned behind the ledger's back", async () => {
+    await rm(join(workDir, "artifacts", "narration"), { recursive: true, force: true });
+    script = sampleScript();
+    script.sections[2]!.bullets = ["Warn first, then move"];
+    const out = await run({ ...settings, voice: { espeak: { speed: 180 } } });
+    expect(out.kind).toBe("completed");
+    expect(ran(out)).toEqual(["script:ton-timer", "render:ton-timer"]);
+    const assets = MediaAssets.parse(ledger.listStepRuns({ kind: "render" }).at(-1)!.output!.data);
+    for (const c of assets.narration.clips) expect(existsSync(join(workDir, "artifacts", c.path)), c.path).toBe(true);
+  });
+
   it("fails, not retryable, naming the setting, when the video settings are invalid", async () => {
     const out = await run({ video: { style: { accent: "orange" } } });
     expect(out.kind).toBe("failed");

@@ -6,6 +6,8 @@
  * a new heading or bullet re-renders without re-narrating; render hashes the clips (their paths
  * are content hashes), the slide text and the video settings. An unchanged script renders nothing.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
 import { MediaAssets, VideoScript } from "../../shared/models.ts";
 import { StepError, stepKey, type PlannedStep, type Stage, type StepContext, type StepOutput } from "../pipeline/types.ts";
@@ -56,6 +58,10 @@ function asStepError(err: unknown, ctx: StepContext, what: string): unknown {
   return new StepError(`${what}: ${(err as Error).message ?? String(err)}`, false);
 }
 
+function providerFor(voice: VoiceSettings, deps: MediaStageDeps): SpeechProvider {
+  return (deps.provider ?? ((v) => speechProvider(v, deps.env ?? process.env)))(voice);
+}
+
 function narrateStep(atomId: string, voice: VoiceSettings, deps: MediaStageDeps): PlannedStep {
   const scriptKey = stepKey.script(atomId);
   return {
@@ -70,7 +76,7 @@ function narrateStep(atomId: string, voice: VoiceSettings, deps: MediaStageDeps)
     async run(ctx): Promise<StepOutput> {
       const script = scriptFrom(ctx, atomId);
       try {
-        const provider = (deps.provider ?? ((v) => speechProvider(v, deps.env ?? process.env)))(voice);
+        const provider = providerFor(voice, deps);
         const { narration, synthesised } = await narrate(script, provider, {
           artifactsDir: ctx.artifactsDir,
           signal: ctx.signal,
@@ -89,7 +95,7 @@ function narrateStep(atomId: string, voice: VoiceSettings, deps: MediaStageDeps)
   };
 }
 
-function renderStep(atomId: string, video: VideoSettings): PlannedStep {
+function renderStep(atomId: string, video: VideoSettings, voice: VoiceSettings, deps: MediaStageDeps): PlannedStep {
   const scriptKey = stepKey.script(atomId);
   const narrateKey = stepKey.narrate(atomId);
   return {
@@ -107,15 +113,23 @@ function renderStep(atomId: string, video: VideoSettings): PlannedStep {
       const narration = MediaAssets.shape.narration.safeParse(ctx.deps[narrateKey]?.data);
       if (!narration.success) throw new StepError(`No narration for ${atomId}; run the narrate step again (factory run).`, false);
       try {
+        let clips = narration.data;
+        // The ledger remembers the narrate step, but its clips live on disk: if someone cleaned the
+        // artifacts folder, speak the missing parts again rather than fail on a missing file.
+        const missing = clips.clips.filter((c) => !existsSync(join(ctx.artifactsDir, c.path)));
+        if (missing.length > 0) {
+          ctx.log.warn("narration clips missing from the artifacts folder; narrating them again", { atomId, missing: missing.length });
+          clips = (await narrate(script, providerFor(voice, deps), { artifactsDir: ctx.artifactsDir, signal: ctx.signal })).narration;
+        }
         const r = await render({
           script,
-          narration: narration.data,
+          narration: clips,
           video,
           artifactsDir: ctx.artifactsDir,
           signal: ctx.signal,
           onProgress: (f, m) => ctx.progress(f, m),
         });
-        const assets: MediaAssets = { atomId, scriptHash: contentHash(script), narration: narration.data, ...r.files };
+        const assets: MediaAssets = { atomId, scriptHash: contentHash(script), narration: clips, ...r.files };
         return {
           data: assets,
           files: { ...r.files },
@@ -141,7 +155,7 @@ export function mediaStage(deps: MediaStageDeps = {}): Stage {
       } catch (err) {
         throw new StepError(`Invalid voice/video settings in factory.config.json: ${(err as Error).message}`, false);
       }
-      return kb.atoms.flatMap((atom) => [narrateStep(atom.id, s.voice, deps), renderStep(atom.id, s.video)]);
+      return kb.atoms.flatMap((atom) => [narrateStep(atom.id, s.voice, deps), renderStep(atom.id, s.video, s.voice, deps)]);
     },
   };
 }
