@@ -151,9 +151,13 @@ export function normalizeLoudness(pcm: Pcm, targetLufs: number, ceilingDb = -1.5
   const envBuf = new Float32Array(n);
   let env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate, envBuf);
   let out = gatedLoudness(k, pcm.sampleRate, 10 ** (gainDb / 20), env);
-  // Limiting lowers the integrated level a little; push the gain up by what is missing.
+  // Limiting lowers the level, more so the higher the gain: find the gain by the secant method
+  // (output loudness grows with gain at a slope between 0 and 1 dB/dB).
+  let prev: { gainDb: number; out: number } | null = null;
   for (let i = 0; i < 6 && Math.abs(out - targetLufs) > 0.1; i++) {
-    gainDb += targetLufs - out;
+    const slope = prev && gainDb !== prev.gainDb ? (out - prev.out) / (gainDb - prev.gainDb) : 1;
+    prev = { gainDb, out };
+    gainDb += (targetLufs - out) / Math.min(1, Math.max(0.1, slope));
     env = limiterEnvelope(x, 10 ** (gainDb / 20), ceiling, pcm.sampleRate, envBuf);
     out = gatedLoudness(k, pcm.sampleRate, 10 ** (gainDb / 20), env);
   }
