@@ -37,6 +37,7 @@ const Settings = z.object({
   githubToken: z.string().min(1).optional(),
   waitSeconds: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS, `must be at most ${MAX_WAIT_SECONDS}`).optional(),
   drainSeconds: z.coerce.number().min(0).max(3600).optional(),
+  transport: z.enum(["websocket", "longpoll"], { error: 'must be "websocket" (wake-up channel, long-poll fallback) or "longpoll"' }).optional(),
   repositories: z.record(RepoFullName, RepoSettings).optional(),
   content: z.unknown().optional(),
   voice: z.unknown().optional(),
@@ -54,6 +55,7 @@ const ENV: Record<string, keyof z.infer<typeof Settings>> = {
   GITHUB_TOKEN: "githubToken",
   WORKER_WAIT_SECONDS: "waitSeconds",
   WORKER_DRAIN_SECONDS: "drainSeconds",
+  WORKER_TRANSPORT: "transport",
 };
 const KNOWN_KEYS = new Set<string>(Object.keys(Settings.shape));
 
@@ -70,6 +72,8 @@ export interface WorkerConfig {
   waitSeconds: number;
   /** How long a graceful shutdown lets the running step finish (ms). */
   drainMs: number;
+  /** "websocket": idle on the relay's wake-up channel, long-poll while it is down; "longpoll": only long-poll. */
+  transport: "websocket" | "longpoll";
   repositories: Record<string, RepoSettings>;
   /** The stage sections (content, voice, video, publish), untouched. */
   settings: PipelineSettings;
@@ -155,6 +159,7 @@ export function loadConfig(sources: ConfigSources = {}): WorkerConfig {
     githubToken: s.githubToken ?? null,
     waitSeconds: s.waitSeconds ?? MAX_WAIT_SECONDS - 5,
     drainMs: Math.round((s.drainSeconds ?? 30) * 1000),
+    transport: s.transport ?? "websocket",
     repositories: s.repositories ?? {},
     settings,
     configFile,

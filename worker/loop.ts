@@ -42,6 +42,21 @@ export const systemClock: Clock = {
     }),
 };
 
+/**
+ * A wake-up channel (worker/wake.ts). While connected the loop polls with `wait=0` and then
+ * waits for a wake-up instead of holding a long poll open inside the relay.
+ */
+export interface WakeSource {
+  readonly connected: boolean;
+  /** Bumped on every wake-up and every connection change. */
+  readonly seq: number;
+  /** Resolves once seq > after, after `ms`, or when `signal` aborts. */
+  wait(after: number, ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** While the wake-up channel is up, poll anyway this often in case a wake-up was missed. */
+export const SAFETY_POLL_MS = 5 * 60_000;
+
 /** What a job handler gets besides the lease. */
 export interface JobControl {
   /** Hard stop (drain deadline, second signal): pass to steps. */
@@ -65,6 +80,8 @@ export interface LoopDeps {
   log: Logger;
   clock?: Clock;
   random?: () => number;
+  /** Optional wake-up channel; without one (or while it is down) the loop long-polls. */
+  wake?: WakeSource;
 }
 
 export interface LoopOptions {
@@ -113,8 +130,11 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions, signals: LoopSi
     let failures = 0;
     while (!stop.aborted) {
       let lease: LeaseResponse | null;
+      const wake = opts.once ? undefined : deps.wake;
+      const seq = wake?.seq ?? 0;
+      const woken = wake?.connected === true;
       try {
-        lease = await deps.client.next(opts.waitSeconds, stop);
+        lease = await deps.client.next(woken ? 0 : opts.waitSeconds, stop);
         outage.ok();
         failures = 0;
       } catch (e) {
@@ -126,6 +146,7 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions, signals: LoopSi
       }
       if (!lease) {
         if (opts.once) return;
+        if (woken) await wake!.wait(seq, SAFETY_POLL_MS, stop);
         continue;
       }
       exit.jobs++;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FailRequest, Job, JobResult, LeaseResponse, Progress } from "../../shared/jobs.ts";
 import { createLogger } from "../../worker/log.ts";
-import { runLoop, type JobControl, type LoopClient } from "../../worker/loop.ts";
+import { runLoop, SAFETY_POLL_MS, type JobControl, type LoopClient, type WakeSource } from "../../worker/loop.ts";
 import type { PipelineOutcome } from "../../worker/pipeline/runner.ts";
 import { LeaseLostError, RelayHttpError, RelayUnreachableError, UnauthorizedError } from "../../worker/relay-client.ts";
 import { ManualClock, settle } from "./manual-clock.ts";
@@ -298,5 +298,85 @@ describe("runLoop acks", () => {
     await loop;
     expect(calls).toBe(3);
     expect(relay.completed.map((c) => c.id)).toEqual(["j1"]);
+  });
+});
+
+/** A wake-up channel the test drives. */
+class FakeWake implements WakeSource {
+  connected = true;
+  seq = 0;
+  constructor(private readonly clock: ManualClock) {}
+  private waiters = new Set<() => void>();
+  wake(): void {
+    this.seq++;
+    for (const w of [...this.waiters]) w();
+  }
+  async wait(after: number, ms: number, signal: AbortSignal): Promise<void> {
+    if (this.seq > after) return;
+    const woken = new AbortController();
+    const w = () => woken.abort();
+    this.waiters.add(w);
+    await this.clock.sleep(ms, AbortSignal.any([signal, woken.signal]));
+    this.waiters.delete(w);
+  }
+}
+
+describe("runLoop with a wake-up channel", () => {
+  function wakeHarness(script: NextItem[]) {
+    const clock = new ManualClock(T0);
+    const relay = new ScriptedRelay(script, clock);
+    const waits: number[] = [];
+    const next = relay.next.bind(relay);
+    relay.next = (wait, signal) => (waits.push(wait), next(wait, signal));
+    const wake = new FakeWake(clock);
+    const stop = new AbortController();
+    const h = controlledHandler();
+    const loop = runLoop(
+      { client: relay, handle: h.handle, log: createLogger({ write: () => {} }), clock, wake },
+      { concurrency: 1, waitSeconds: 45, drainMs: 1000 },
+      { stop: stop.signal },
+    );
+    return { clock, relay, waits, wake, stop, loop, ...h };
+  }
+
+  it("polls with wait=0 while connected and polls again only when woken", async () => {
+    const t = wakeHarness([null, null, lease("j1")]);
+    await settle();
+    expect(t.waits).toEqual([0]);
+    t.wake.wake();
+    await settle();
+    expect(t.waits).toEqual([0, 0]);
+    t.wake.wake();
+    await settle();
+    expect(t.running.map((r) => r.id)).toEqual(["j1"]);
+    t.running[0]!.finish(done());
+    await settle();
+    t.stop.abort();
+    await t.loop;
+  });
+
+  it("polls every few minutes anyway, in case a wake-up was missed", async () => {
+    const t = wakeHarness([null, lease("j1")]);
+    await settle();
+    await t.clock.advance(SAFETY_POLL_MS - 1);
+    expect(t.waits).toEqual([0]);
+    await t.clock.advance(1);
+    expect(t.running.map((r) => r.id)).toEqual(["j1"]);
+    t.running[0]!.finish(done());
+    await settle();
+    t.stop.abort();
+    await t.loop;
+  });
+
+  it("long-polls while the channel is down", async () => {
+    const t = wakeHarness([null]);
+    await settle();
+    expect(t.waits).toEqual([0]);
+    t.wake.connected = false;
+    t.wake.wake(); // a connection change wakes waiting slots
+    await settle();
+    expect(t.waits).toEqual([0, 45]);
+    t.stop.abort();
+    await t.loop;
   });
 });

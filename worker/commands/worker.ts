@@ -8,7 +8,8 @@ import { DispatchPayload, SYNC_JOB_TYPE, SyncPayload, type ChangedPaths, type Jo
 import { ConfigError, loadConfig, requireRelay, type WorkerConfig } from "../config.ts";
 import { Ledger } from "../ledger.ts";
 import { createLogger } from "../log.ts";
-import { runLoop, systemClock, type Clock, type JobHandler } from "../loop.ts";
+import { runLoop, systemClock, type Clock, type JobHandler, type WakeSource } from "../loop.ts";
+import { WakeChannel } from "../wake.ts";
 import { defaultKbLoader, runPipeline, type KbLoader, type PipelineOutcome } from "../pipeline/runner.ts";
 import { StepError, type Logger, type Stage } from "../pipeline/types.ts";
 import { RelayClient, UnauthorizedError } from "../relay-client.ts";
@@ -159,6 +160,8 @@ export interface StartWorkerOptions extends WorkerParts {
   handleSignals?: boolean;
   /** The relay client (default: one built from the configuration). */
   relayClient?: RelayClient;
+  /** A wake-up channel to use instead of the one built from the configuration (tests). */
+  wake?: WakeSource;
 }
 
 /**
@@ -198,9 +201,17 @@ export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = 
   log.info(
     `worker ${config.workerName} polling ${relay.relayUrl} (concurrency ${config.concurrency}, work dir ${config.workDir})`,
   );
+  // The wake-up channel lets the relay's queue object hibernate while this worker idles (docs/cost.md).
+  const channel = new AbortController();
+  const wake =
+    o.wake ??
+    (config.transport === "websocket" && !o.once
+      ? new WakeChannel({ baseUrl: relay.relayUrl, token: relay.workerToken, workerName: config.workerName, log })
+      : undefined);
+  const waking = wake instanceof WakeChannel ? wake.run(AbortSignal.any([channel.signal, stop.signal])) : Promise.resolve();
   try {
     const exit = await runLoop(
-      { client, handle: createJobHandler(config, ledger, { ...o, log }), log, clock: o.clock },
+      { client, handle: createJobHandler(config, ledger, { ...o, log }), log, clock: o.clock, ...(wake ? { wake } : {}) },
       { concurrency: o.once ? 1 : config.concurrency, waitSeconds: config.waitSeconds, drainMs: config.drainMs, once: o.once },
       { stop: stop.signal, kill: kill.signal },
     );
@@ -214,6 +225,8 @@ export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = 
     }
     throw e;
   } finally {
+    channel.abort();
+    await waking;
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     ledger.close();
