@@ -2,7 +2,8 @@
  * Worker benchmarks (run alone: `node --import tsx bench/worker.bench.ts`, or `npm run bench -- worker`).
  *
  * 1. Hand-off: signed push webhook sent → job in the worker's handler, p50/p99 over many pushes on
- *    loopback, through the real relay (wrangler dev) and the real worker loop + relay client.
+ *    loopback, through the real relay (wrangler dev) and the real worker loop + relay client,
+ *    once long-polling and once idling on the WebSocket wake-up channel.
  *    Baseline in the same run: the relay's round trip for a `ping` webhook (verified, nothing
  *    queued). Goal p50 ≤ 25 ms, p99 ≤ 100 ms (the design notes polled every 60 s).
  * 2. Sync: a one-commit push into a 5,000-commit repository, syncRepository() (fetch + detached
@@ -19,6 +20,7 @@ import { silentLogger } from "../worker/log.ts";
 import { runLoop } from "../worker/loop.ts";
 import { RelayClient } from "../worker/relay-client.ts";
 import { syncRepository } from "../worker/sync.ts";
+import { WakeChannel } from "../worker/wake.ts";
 import { startRelay } from "../test/helpers/relay-process.ts";
 
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 200);
@@ -32,9 +34,16 @@ function pct(xs: number[], p: number): number {
 }
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-async function handoff(): Promise<void> {
+async function handoff(transport: "longpoll" | "websocket"): Promise<void> {
   const relay = await startRelay();
   try {
+    const wakeStop = new AbortController();
+    const wake =
+      transport === "websocket"
+        ? new WakeChannel({ baseUrl: relay.url, token: relay.token, workerName: "bench", log: silentLogger })
+        : undefined;
+    const waking = wake?.run(wakeStop.signal);
+    while (wake && !wake.connected) await wake.wait(wake.seq, 10_000, AbortSignal.timeout(30_000));
     const waiting = new Map<string, (t: number) => void>();
     let acked: (() => void) | null = null;
     class Timed extends RelayClient {
@@ -49,6 +58,7 @@ async function handoff(): Promise<void> {
       {
         client,
         log: silentLogger,
+        ...(wake ? { wake } : {}),
         handle: async (lease) => {
           const t = performance.now();
           waiting.get(String(lease.job.payload.repository))?.(t);
@@ -87,6 +97,8 @@ async function handoff(): Promise<void> {
     }
     stop.abort();
     await loop;
+    wakeStop.abort();
+    await waking;
     const pings: number[] = [];
     for (let i = 0; i < PUSHES + WARMUP; i++) {
       const t0 = performance.now();
@@ -96,7 +108,7 @@ async function handoff(): Promise<void> {
     }
     const p50 = pct(handoffs, 50);
     const p99 = pct(handoffs, 99);
-    console.log(`hand-off, webhook sent → job in the worker's handler (${PUSHES} pushes, loopback, wrangler dev):`);
+    console.log(`hand-off via ${transport === "websocket" ? "the WebSocket wake-up channel + wait=0 poll" : "long-poll"}, webhook sent → job in the worker's handler (${PUSHES} pushes, loopback, wrangler dev):`);
     console.log(`  p50 ${ms(p50)}  p99 ${ms(p99)}   (goal p50 ≤ 25 ms, p99 ≤ 100 ms)`);
     console.log(`  of which webhook 202 round trip: p50 ${ms(pct(acks, 50))}  p99 ${ms(pct(acks, 99))}`);
     console.log(
@@ -206,5 +218,8 @@ async function sync(): Promise<void> {
 }
 
 const only = process.argv[2];
-if (!only || only === "handoff") await handoff();
+if (!only || only === "handoff") {
+  await handoff("longpoll");
+  await handoff("websocket");
+}
 if (!only || only === "sync") await sync();
