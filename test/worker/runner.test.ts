@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -53,6 +53,17 @@ describe("runPipeline", () => {
     expect(ran).toEqual([]);
     expect(out.result).toMatchObject({ ran: 0, skipped: 4 });
     expect(out.result.steps.every((x) => x.status === "skipped")).toBe(true);
+  });
+
+  it("makes a finished step again when its output files were deleted, and skips the rest", async () => {
+    const s = setup();
+    await run(s, [echoStage()]);
+    rmSync(join(s.workDir, "artifacts", "echo", "ohms-law.txt"));
+    const ran: string[] = [];
+    const out = await run(s, [echoStage({ ran })]);
+    expect(ran).toEqual(["echo:ohms-law"]);
+    expect(out.result).toMatchObject({ ran: 1, skipped: 3 });
+    expect(existsSync(join(s.workDir, "artifacts", "echo", "ohms-law.txt"))).toBe(true);
   });
 
   it("reruns only the edited atom's step and the step that reads it", async () => {

@@ -7,7 +7,8 @@
  * unfinished step. Between steps the runner checks the soft stop (shutdown, lost lease) and
  * hands back "stopped" rather than starting the next step.
  */
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Job, JobResult, Progress, StepReport } from "../../shared/jobs.ts";
 import type { Ledger, StepId } from "../ledger.ts";
 import { assemblePlan, decideStep, depsOf } from "./plan.ts";
@@ -101,7 +102,14 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineOutcom
     const deps = depsOf(step, outputs);
     let decision;
     try {
-      decision = decideStep(step, deps, (key, hash) => o.ledger.findDone({ repository, key, inputHash: hash })?.output ?? null);
+      decision = decideStep(step, deps, (key, hash) => {
+        const done = o.ledger.findDone({ repository, key, inputHash: hash })?.output ?? null;
+        // A finished run whose files were deleted (disk clean-up) is made again; steps with
+        // outside side effects resume from their recorded ids, so nothing is published twice.
+        const missing = done && Object.values(done.files ?? {}).find((f) => !existsSync(resolve(artifactsDir, f)));
+        if (missing) log.info(`running again: its output ${missing} is gone`);
+        return missing ? null : done;
+      });
     } catch (e) {
       return fail(e, step.key);
     }

@@ -85,7 +85,10 @@ export interface StepContext {
   /** WORK_DIR/artifacts (absolute); StepOutput.files are relative to it. */
   artifactsDir: string;
   settings: PipelineSettings;
-  /** Aborted on shutdown, lost lease or a second signal: stop at the next safe point. */
+  /**
+   * Aborted when a graceful shutdown's deadline passes or on a second signal: stop at the next safe
+   * point. (A lost lease lets the running step finish and stops the job at the next step boundary.)
+   */
   signal: AbortSignal;
   log: Logger;
   /** Outputs of the steps named in dependsOn, by key. */
