@@ -7,8 +7,8 @@ import type { Command } from "commander";
 import { join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { simpleGit } from "simple-git";
-import cliProgress from "cli-progress";
 import type { WorkerConfig } from "../config.ts";
+import { terminalProgress } from "../terminal-progress.ts";
 import { Ledger } from "../ledger.ts";
 import { defaultKbLoader, runPipeline, type PipelineOutcome } from "../pipeline/runner.ts";
 import type { RepoSnapshot } from "../pipeline/types.ts";
@@ -84,29 +84,18 @@ export function registerRunCommand(program: Command): void {
       const onSignal = () => (ac.signal.aborted ? process.exit(EXIT.interrupted) : ac.abort(new Error("interrupted")));
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
-      // On a terminal, a progress bar under the log lines (which go through the bar so they do
-      // not tear it); elsewhere only the log.
-      const bars = process.stderr.isTTY
-        ? new cliProgress.MultiBar(
-            { format: "{bar} {percentage}% {step}", stream: process.stderr, clearOnComplete: true, hideCursor: true },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-      const bar = bars?.create(100, 0, { step: "" });
-      const log = bars ? createProcessLogger(config, (line) => bars.log(`${line}\n`)) : undefined;
+      const bar = terminalProgress(config);
       try {
         const outcome = await runLocal(config, opts.local!, {
           signal: ac.signal,
-          ...(log ? { log } : {}),
-          onProgress: (p) => bar?.update(Math.round((p.fraction ?? 0) * 100), { step: p.step ?? p.message ?? "" }),
+          ...(bar ? { log: bar.log, onProgress: bar.update } : {}),
         });
         process.exitCode = outcome.kind === "completed" ? EXIT.ok : outcome.kind === "failed" ? EXIT.failed : EXIT.interrupted;
       } catch (e) {
         createProcessLogger(config).error((e as Error).message);
         process.exitCode = EXIT.failed;
       } finally {
-        bars?.update(); // flush log lines still buffered under the bar
-        bars?.stop();
+        bar?.stop();
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }

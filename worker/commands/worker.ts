@@ -14,6 +14,7 @@ import { defaultKbLoader, runPipeline, type KbLoader, type PipelineOutcome } fro
 import { StepError, type Logger, type Stage } from "../pipeline/types.ts";
 import { RelayClient, UnauthorizedError } from "../relay-client.ts";
 import { syncRepository } from "../sync.ts";
+import { terminalProgress, type TerminalProgress } from "../terminal-progress.ts";
 import { join } from "node:path";
 
 /** Exit codes of the worker commands. */
@@ -169,7 +170,9 @@ export interface StartWorkerOptions extends WorkerParts {
  * never throws for an expected failure (bad token, bad config), it logs what to do instead.
  */
 export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = {}): Promise<number> {
-  const log = o.log ?? createProcessLogger(config);
+  // In a terminal, a progress bar for the running job; a service or a test gets log lines only.
+  const bar = o.log || config.concurrency > 1 ? null : terminalProgress(config);
+  const log = o.log ?? bar?.log ?? createProcessLogger(config);
   for (const w of config.warnings) log.warn(w);
   let relay: { relayUrl: string; workerToken: string };
   try {
@@ -211,7 +214,7 @@ export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = 
   const waking = wake instanceof WakeChannel ? wake.run(AbortSignal.any([channel.signal, stop.signal])) : Promise.resolve();
   try {
     const exit = await runLoop(
-      { client, handle: createJobHandler(config, ledger, { ...o, log }), log, clock: o.clock, ...(wake ? { wake } : {}) },
+      { client, handle: withBar(createJobHandler(config, ledger, { ...o, log }), bar), log, clock: o.clock, ...(wake ? { wake } : {}) },
       { concurrency: o.once ? 1 : config.concurrency, waitSeconds: config.waitSeconds, drainMs: config.drainMs, once: o.once },
       { stop: stop.signal, kill: kill.signal },
     );
@@ -225,12 +228,26 @@ export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = 
     }
     throw e;
   } finally {
+    bar?.stop();
     channel.abort();
     await waking;
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     ledger.close();
   }
+}
+
+/** Shows a job's progress on the terminal bar too (the loop sends it with each heartbeat). */
+function withBar(handle: JobHandler, bar: TerminalProgress | null): JobHandler {
+  if (!bar) return handle;
+  return (lease, control) =>
+    handle(lease, {
+      ...control,
+      progress: (p) => {
+        control.progress(p);
+        bar.update(p);
+      },
+    });
 }
 
 /** A relay client from the configuration (throws ConfigError when RELAY_URL/WORKER_TOKEN are missing). */
