@@ -6,6 +6,7 @@ import { defineConfig } from "vitest/config";
 //  - node: the home worker, the knowledge base, media and publishing, with real git and ffmpeg.
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/helpers/summary-reporter.ts"],
     projects: [
       {
         plugins: [
