@@ -72,6 +72,30 @@ export const DispatchPayload = z.object({
 });
 export type DispatchPayload = z.infer<typeof DispatchPayload>;
 
+/** The job type the dashboard's Approve button enqueues (additive): a review-gate approval, no sync. */
+export const APPROVE_JOB_TYPE = "factory.publish.approve" as const;
+
+/**
+ * Payload of a `factory.publish.approve` job: make one published lesson public now, or at `at`.
+ * `at` is what the owner typed: an ISO time with a zone, or a local time ("2026-12-01T15:00",
+ * read in the worker's time zone); the worker checks it lies in the future. `repository` is
+ * needed only when the atom was published from several repositories.
+ */
+export const ApprovePayload = z.object({
+  repository: RepoFullName.optional(),
+  atomId: z
+    .string()
+    .min(1)
+    .max(80)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be an atom id: lower-case letters and digits joined by single hyphens"),
+  at: z
+    .string()
+    .max(40)
+    .regex(/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/, "must be a time like 2026-12-01T15:00 or 2026-12-01T15:00:00Z")
+    .optional(),
+});
+export type ApprovePayload = z.infer<typeof ApprovePayload>;
+
 /** One attempt at a job, as the relay remembers it. */
 export const Attempt = z.object({
   attempt: z.number().int().min(1),

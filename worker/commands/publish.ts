@@ -98,7 +98,8 @@ export async function approvePublished(
       : `${atomId}: now ${result.privacy} — ${lesson.url}`;
   } catch (e) {
     if (e instanceof Error && /not on the channel/.test(e.message)) throw e;
-    throw new Error(toStepError(e, env.now(), `approving ${atomId}`).message);
+    // A StepError keeps whether trying again can help (network, quota) for the worker's approve jobs.
+    throw toStepError(e, env.now(), `approving ${atomId}`);
   }
 }
 

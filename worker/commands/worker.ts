@@ -4,7 +4,16 @@
  * pipeline), so a test entry point can start the same worker with its own stages.
  */
 import type { Command } from "commander";
-import { DispatchPayload, SYNC_JOB_TYPE, SyncPayload, type ChangedPaths, type Job } from "../../shared/jobs.ts";
+import {
+  APPROVE_JOB_TYPE,
+  ApprovePayload,
+  DispatchPayload,
+  SYNC_JOB_TYPE,
+  SyncPayload,
+  type ChangedPaths,
+  type Job,
+  type JobResult,
+} from "../../shared/jobs.ts";
 import { ConfigError, loadConfig, requireRelay, type WorkerConfig } from "../config.ts";
 import { Ledger } from "../ledger.ts";
 import { createLogger } from "../log.ts";
@@ -42,10 +51,33 @@ export interface JobTarget {
   changes: ChangedPaths | null;
 }
 
+const issues = (e: { issues: { path: PropertyKey[]; message: string }[] }) =>
+  e.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; ");
+
+/**
+ * What a `factory.publish.approve` job asks for: its payload as the dashboard enqueues it, or
+ * (from a GitHub `repository_dispatch`) the dispatch's client_payload. Throws a non-retryable
+ * StepError when it is malformed: the same payload would fail the same way every time.
+ */
+export function approveRequest(job: Job): ApprovePayload {
+  let raw: unknown = job.payload;
+  if (job.payload.trigger === "dispatch") {
+    const d = DispatchPayload.safeParse(job.payload);
+    if (!d.success) throw new StepError(`job ${job.id} has a malformed ${job.type} payload (${issues(d.error)})`, false);
+    raw = { repository: d.data.repository, ...d.data.clientPayload };
+  }
+  const p = ApprovePayload.safeParse(raw);
+  if (!p.success) {
+    throw new StepError(
+      `job ${job.id} is not a valid approval (${issues(p.error)}): approve again from the dashboard with the atom id \`factory publish list\` shows.`,
+      false,
+    );
+  }
+  return p.data;
+}
+
 /** Reads what to sync from a job's payload (and the per-repository overrides). Throws StepError. */
 export function jobTarget(job: Job, config: Pick<WorkerConfig, "repositories">): JobTarget {
-  const issues = (e: { issues: { path: PropertyKey[]; message: string }[] }) =>
-    e.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; ");
   let t: JobTarget;
   if (job.type === SYNC_JOB_TYPE) {
     const p = SyncPayload.safeParse(job.payload);
@@ -78,6 +110,7 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
   const busy = new Map<string, Promise<unknown>>();
   const handle: JobHandler = async (lease, control) => {
     const job = lease.job;
+    if (job.type === APPROVE_JOB_TYPE) return runApprove(job, config, ledger, clock, control.log);
     let target: JobTarget | null = null;
     let outcome: PipelineOutcome;
     try {
@@ -143,6 +176,49 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
       if (busy.get(repo) === settled) busy.delete(repo);
     }
   };
+}
+
+/**
+ * Runs a review-gate approval (the dashboard's Approve button): no sync, no pipeline, just
+ * `approvePublished` against this worker's ledger and publisher. Errors keep their StepError
+ * retryability (network, quota); any other error is the owner's input (unknown atom, a time
+ * in the past, a lesson published from several repositories) and fails without retries.
+ */
+async function runApprove(job: Job, config: WorkerConfig, ledger: Ledger, clock: Clock, log: Logger): Promise<PipelineOutcome> {
+  const started = clock.now();
+  const empty: JobResult = { steps: [], ran: 0, skipped: 0, produced: [] };
+  let req: ApprovePayload | null = null;
+  let outcome: PipelineOutcome;
+  try {
+    req = approveRequest(job);
+    ledger.startJob(job.id, req.repository ?? "", null, started);
+    // Imported on use: the publish command pulls in googleapis, which a sync-only worker never needs.
+    const { approvePublished } = await import("./publish.ts");
+    const env = { workDir: config.workDir, settings: config.settings, now: () => clock.now() };
+    const report = await approvePublished(env, req.atomId, {
+      ...(req.at ? { at: req.at } : {}),
+      ...(req.repository ? { repository: req.repository } : {}),
+    });
+    log.info(report, { step: "approve" });
+    const step = { key: `approve:${req.atomId}`, kind: "approve", status: "ran" as const, ms: clock.now() - started, produced: [], note: report.slice(0, 500) };
+    outcome = { kind: "completed", result: { steps: [step], ran: 1, skipped: 0, produced: [], summary: report.slice(0, 2000) } };
+  } catch (e) {
+    const err = e instanceof StepError ? e : null;
+    const message = (e instanceof Error ? e.message : String(e)).slice(0, 8000);
+    outcome = {
+      kind: "failed",
+      error: message,
+      retryable: err ? err.retryable : false,
+      ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}),
+      result: empty,
+    };
+    log.error(`failed: ${message}`, { step: "approve", retryable: outcome.retryable });
+  }
+  if (req) {
+    const summary = outcome.kind === "failed" ? outcome.error : (outcome.result.summary ?? null);
+    ledger.finishJob(job.id, outcome.kind === "completed" ? "completed" : "failed", summary, clock.now());
+  }
+  return outcome;
 }
 
 /**

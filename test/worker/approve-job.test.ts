@@ -1,0 +1,139 @@
+/**
+ * The worker runs the dashboard's `factory.publish.approve` jobs: no sync, no pipeline, just the
+ * review gate against the real ledger and the real local publisher (metadata.json in a temp dir).
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { APPROVE_JOB_TYPE, type Job } from "../../shared/jobs.ts";
+import { approveRequest, createJobHandler } from "../../worker/commands/worker.ts";
+import { loadConfig } from "../../worker/config.ts";
+import { Ledger } from "../../worker/ledger.ts";
+import type { JobControl } from "../../worker/loop.ts";
+import { silentLogger } from "../../worker/log.ts";
+import { StepError } from "../../worker/pipeline/types.ts";
+import { readLocalMetadata } from "../../worker/publish/local.ts";
+import { makeLessonFiles } from "../publish/helpers.ts";
+import { ATOM, runOnce } from "../publish/pipeline-fixture.ts";
+
+const NOW = Date.parse("2026-11-25T10:00:00Z");
+const clock = { now: () => NOW, sleep: async () => {} };
+
+let workDir: string;
+let folder: string;
+let ledger: Ledger;
+
+function approveJob(payload: Record<string, unknown>): Job {
+  return {
+    id: "approve-1",
+    type: APPROVE_JOB_TYPE,
+    state: "leased",
+    payload,
+    dedupeKey: null,
+    attempts: 1,
+    maxAttempts: 5,
+    runAt: NOW,
+    createdAt: NOW,
+    updatedAt: NOW,
+    lastError: null,
+    leasedBy: "home",
+    leaseExpiresAt: NOW + 60_000,
+  };
+}
+
+function control(): JobControl {
+  return { signal: new AbortController().signal, stopAtBoundary: new AbortController().signal, progress() {}, log: silentLogger };
+}
+
+/** Runs one approve job through the real handler with the local publisher configured. */
+function runJob(payload: Record<string, unknown>) {
+  const config = loadConfig({ env: { WORK_DIR: workDir }, cwd: workDir });
+  config.settings = { publish: { target: "local", folder } };
+  const handle = createJobHandler(config, ledger, { log: silentLogger, clock, stages: [] });
+  return handle({ job: approveJob(payload), lease: { token: "t".repeat(20), expiresAt: NOW + 60_000 } }, control());
+}
+
+beforeEach(async () => {
+  workDir = await mkdtemp(join(tmpdir(), "approve-job-"));
+  folder = join(workDir, "published");
+  await makeLessonFiles(join(workDir, "artifacts", "lesson"));
+  expect((await runOnce({ workDir, settings: { publish: { target: "local", folder } }, now: clock.now })).kind).toBe("completed");
+  ledger = Ledger.open(join(workDir, "ledger.sqlite"));
+});
+
+afterEach(async () => {
+  ledger.close();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe("factory.publish.approve jobs", () => {
+  it("make a locally published lesson public, without syncing any repository", async () => {
+    const lessonFolder = join(folder, "plc-basics", ATOM);
+    expect(await readLocalMetadata(lessonFolder)).toMatchObject({ privacy: "private" });
+
+    const outcome = await runJob({ atomId: ATOM });
+
+    expect(outcome).toMatchObject({ kind: "completed", result: { ran: 1, steps: [{ key: `approve:${ATOM}`, kind: "approve", status: "ran" }] } });
+    expect(outcome.result.summary).toBe(`${ATOM}: marked public (local: ${lessonFolder})`);
+    expect(await readLocalMetadata(lessonFolder)).toMatchObject({ privacy: "public" });
+    expect(existsSync(join(workDir, "repos"))).toBe(false);
+    expect(ledger.recentJobs().find((j) => j.jobId === "approve-1")).toMatchObject({ state: "completed" });
+  });
+
+  it("schedule it when the job carries a publish time", async () => {
+    const outcome = await runJob({ atomId: ATOM, at: "2026-12-01T15:00:00Z" });
+    expect(outcome.kind).toBe("completed");
+    const meta = await readLocalMetadata(join(folder, "plc-basics", ATOM));
+    expect(meta).toMatchObject({ privacy: "private", publishAt: "2026-12-01T15:00:00.000Z" });
+  });
+
+  it("fail without retries, saying what to do, for an unknown atom or a time in the past", async () => {
+    const unknown = await runJob({ atomId: "no-such-lesson" });
+    expect(unknown).toMatchObject({ kind: "failed", retryable: false });
+    expect(unknown.kind === "failed" && unknown.error).toMatch(/No published lesson "no-such-lesson".*factory publish list/);
+
+    const past = await runJob({ atomId: ATOM, at: "2026-11-24T10:00:00Z" });
+    expect(past).toMatchObject({ kind: "failed", retryable: false });
+    expect(past.kind === "failed" && past.error).toMatch(/not in the future/);
+    expect(await readLocalMetadata(join(folder, "plc-basics", ATOM))).toMatchObject({ privacy: "private" });
+  });
+
+  it("fail without retries for a malformed payload", async () => {
+    const outcome = await runJob({ atomId: "Not An Atom!" });
+    expect(outcome).toMatchObject({ kind: "failed", retryable: false });
+    expect(outcome.kind === "failed" && outcome.error).toMatch(/atomId: must be an atom id/);
+  });
+});
+
+describe("approveRequest", () => {
+  it("reads the dashboard's payload and a repository_dispatch's client_payload", () => {
+    expect(approveRequest(approveJob({ repository: "me/kb", atomId: ATOM, at: "2026-12-01T15:00" }))).toEqual({
+      repository: "me/kb",
+      atomId: ATOM,
+      at: "2026-12-01T15:00",
+    });
+    const dispatch = {
+      trigger: "dispatch",
+      repository: "me/kb",
+      cloneUrl: "https://github.com/me/kb.git",
+      branch: null,
+      eventType: APPROVE_JOB_TYPE,
+      clientPayload: { atomId: ATOM },
+      deliveryIds: [],
+      receivedAt: NOW,
+    };
+    expect(approveRequest(approveJob(dispatch))).toEqual({ repository: "me/kb", atomId: ATOM });
+  });
+
+  it("refuses a payload without an atom id as a non-retryable StepError", () => {
+    expect(() => approveRequest(approveJob({ repository: "me/kb" }))).toThrow(StepError);
+    try {
+      approveRequest(approveJob({}));
+    } catch (e) {
+      expect((e as StepError).retryable).toBe(false);
+      expect((e as StepError).message).toMatch(/atomId/);
+    }
+  });
+});
