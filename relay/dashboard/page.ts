@@ -60,6 +60,18 @@ export function dashboardPage(nonce: string, csrf: string, sections: Sections): 
         Read what went wrong, fix the cause (docs/troubleshooting.md lists every message), then press <strong>Retry</strong>:
         the job goes back to the queue with a fresh set of attempts and the next free worker picks it up.</p>
         <div id="dead">${sections.dead}</div></section>
+      <section><h2>Awaiting review</h2>
+        <p class="explain">Lessons upload <strong>private</strong>, so nothing goes out under your name before you have
+        watched it. <strong>Approve now</strong> makes a lesson public; to choose when it goes public, or to approve one
+        not listed here, use the form below. Your home worker does it the next time it checks in.</p>
+        <div id="review">${sections.review}</div>
+        <form class="approve general" method="post" action="/dashboard/approve">
+          <input type="hidden" name="csrf" value="${esc(csrf)}">
+          <label>Lesson (atom id) <input name="atomId" required maxlength="80" pattern="[a-z0-9]+(-[a-z0-9]+)*" placeholder="ohms-law"></label>
+          <label>Repository <span class="muted">(only if several)</span> <input name="repository" maxlength="200" placeholder="owner/name"></label>
+          <label>Publish at <span class="muted">(empty: now)</span> <input name="at" type="datetime-local"></label>
+          <button type="submit">Approve</button>
+        </form></section>
       <section><h2>Workers</h2>
         <p class="explain">Workers are the computers that do the work (your home machine). They check in with the relay
         while they wait for jobs, so one not seen for a few minutes is off, asleep or offline.</p>
@@ -90,7 +102,7 @@ const SCRIPT = `
   const live = document.getElementById("live");
   const dot = document.getElementById("live-dot");
   const message = document.getElementById("message");
-  const ids = ["summary", "dead", "workers", "jobs", "deliveries"];
+  const ids = ["summary", "dead", "review", "workers", "jobs", "deliveries"];
   let busy = false;
   let again = false; // a refresh asked for while one is in flight runs right after it (fresh data after Retry)
   function say(text, bad) {
@@ -117,8 +129,31 @@ const SCRIPT = `
       if (again) { again = false; refresh(); }
     }
   }
+  // Approve: the form's fields, with a picked time turned into UTC here, where the browser knows its time zone.
+  async function approve(form) {
+    const button = form.querySelector("button");
+    const body = new URLSearchParams(new FormData(form));
+    const at = body.get("at");
+    if (at && !Number.isNaN(Date.parse(at))) body.set("at", new Date(at).toISOString());
+    button.disabled = true;
+    try {
+      const res = await fetch(form.action, { method: "POST", body, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" });
+      const out = await res.json().catch(() => ({}));
+      if (res.status === 401) { location.reload(); return; }
+      const issues = (out.issues || []).map((i) => i.path + ": " + i.message).join("; ");
+      say(res.ok ? (out.deduplicated ? "That approval is already queued." : "Approval queued: your worker carries it out the next time it checks in.")
+        : (out.message || "Approve failed.") + (issues ? " (" + issues + ")" : ""), !res.ok);
+      if (res.ok && form.classList.contains("general")) form.reset();
+    } catch {
+      say("Cannot reach the relay right now; try again in a moment.", true);
+    } finally {
+      button.disabled = false;
+    }
+    await refresh();
+  }
   document.addEventListener("submit", async (event) => {
     const form = event.target;
+    if (form.classList && form.classList.contains("approve")) { event.preventDefault(); await approve(form); return; }
     if (!form.classList || !form.classList.contains("retry")) return;
     event.preventDefault();
     const button = form.querySelector("button");
@@ -186,6 +221,9 @@ button:hover { filter: brightness(1.1); } button:disabled { opacity: .6; cursor:
 button.secondary { background: #e8ebf0; color: var(--text); }
 .message { padding: .7rem 1rem; border-radius: 8px; background: var(--done-bg); color: var(--done); font-weight: 600; }
 .message.bad, .problem { background: var(--dead-bg); color: var(--dead); padding: .7rem 1rem; border-radius: 8px; font-weight: 600; }
+form.general { display: flex; flex-wrap: wrap; gap: .8rem; align-items: flex-end; margin-top: 1rem; padding-top: 1rem; border-top: 1px solid var(--line); }
+form.general label { display: flex; flex-direction: column; font-weight: 600; font-size: .9rem; gap: .2rem; }
+form.general input { font: inherit; font-weight: 400; padding: .4rem .6rem; border: 1px solid #c5ccd6; border-radius: 6px; }
 .login { max-width: 440px; margin: 8vh auto; background: var(--panel); border: 1px solid var(--line); border-radius: 12px; padding: 2rem; }
 .login h1 { margin-bottom: .5rem; }
 .login label { display: block; font-weight: 600; margin: 1.2rem 0 .3rem; }

@@ -6,6 +6,7 @@
  */
 import type { Job, JobState } from "../../shared/jobs.ts";
 import type { DashboardSnapshot, RecentDelivery } from "../queue/QueueObject.ts";
+import { lessonsAwaitingReview, renderReview } from "./review.ts";
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function esc(value: unknown): string {
@@ -53,9 +54,11 @@ export interface Sections {
   workers: string;
   jobs: string;
   deliveries: string;
+  /** Lessons recent jobs published that wait for the owner's approval (dashboard/review.ts). */
+  review: string;
 }
 
-/** Renders every live section from a snapshot; `csrf` goes into the Retry forms. */
+/** Renders every live section from a snapshot; `csrf` goes into the Retry and Approve forms. */
 export function renderSections(snap: DashboardSnapshot, csrf: string): Sections {
   const now = snap.stats.now;
   return {
@@ -64,6 +67,7 @@ export function renderSections(snap: DashboardSnapshot, csrf: string): Sections 
     workers: renderWorkers(snap.stats.workers, now),
     jobs: renderJobs(snap.recent, now),
     deliveries: renderDeliveries(snap.deliveries, now),
+    review: renderReview(lessonsAwaitingReview(snap.recent), (at) => when(at, now), csrf),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The owner's dashboard: GET /dashboard (login form or the page), the login and logout forms,
- * the JSON the page refreshes from, and the Retry button for dead jobs.
+ * the JSON the page refreshes from, the Retry button for dead jobs, and the Approve form that
+ * queues a review-gate approval (`factory.publish.approve`) for the home worker.
  *
  * Access is the worker token, typed once into the login form; the browser then holds only a
  * signed, expiring, HttpOnly, SameSite=Strict session cookie (dashboard/session.ts). Every
@@ -9,9 +10,9 @@
  */
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
-import type { Job } from "../../shared/jobs.ts";
+import { APPROVE_JOB_TYPE, ApprovePayload, type Job } from "../../shared/jobs.ts";
 import { listVar, type Env } from "../env.ts";
-import { HttpError } from "../errors.ts";
+import { HttpError, validationError } from "../errors.ts";
 import { contentSecurityPolicy, dashboardPage, loginPage } from "../dashboard/page.ts";
 import {
   cookieName,
@@ -22,6 +23,7 @@ import {
   sessionCookie,
   verifySession,
 } from "../dashboard/session.ts";
+import { approveDedupeKey } from "../dashboard/review.ts";
 import { renderSections } from "../dashboard/view.ts";
 import type { DashboardSnapshot, Outcome } from "../queue/QueueObject.ts";
 import { queueStub } from "../queue/stub.ts";
@@ -93,6 +95,46 @@ dashboardRoutes.post("/dashboard/jobs/:id/retry", async (c) => {
   if (!fromScript) return seeOther(c);
   return c.json({ job: out.value }, 200);
 });
+
+/**
+ * Queues an approval for the home worker (the relay cannot reach it): form fields `atomId`,
+ * optional `repository` and `at` (a publish time). The dedupe key makes a double click, or the
+ * same approval from two tabs, one job.
+ */
+dashboardRoutes.post("/dashboard/approve", async (c) => {
+  const session = await requireSession(c);
+  checkOrigin(c);
+  const fromScript = c.req.header("X-CSRF-Token") !== undefined;
+  await checkCsrf(c, session);
+  const payload = await approvePayload(c);
+  const at = payload.at;
+  // A time with a zone can be checked here; a local one only the worker can read (its time zone).
+  if (at && /(?:Z|[+-]\d{2}:?\d{2})$/.test(at) && Date.parse(at) <= Date.now()) {
+    throw new HttpError(400, "invalid_request", `The publish time ${at} is in the past: pick a later time, or leave it empty to publish now.`);
+  }
+  const stored = await queueStub(c.env).enqueue({ type: APPROVE_JOB_TYPE, payload, dedupeKey: approveDedupeKey(payload) });
+  if (!fromScript) return seeOther(c);
+  return c.json({ jobId: stored.jobId, deduplicated: stored.deduplicated === true, approval: payload }, 202);
+});
+
+const APPROVE_FIELDS = ["atomId", "repository", "at"] as const;
+
+/** The approve form's fields as an ApprovePayload (empty fields left out), or 400 listing what is wrong. */
+async function approvePayload(c: Context<DashboardEnv>): Promise<ApprovePayload> {
+  const type = c.req.header("Content-Type") ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) {
+    throw new HttpError(415, "unsupported_media_type", "Send the approve form as a form (application/x-www-form-urlencoded): use the dashboard's Approve button.");
+  }
+  const form = await c.req.parseBody();
+  const fields: Record<string, string> = {};
+  for (const name of APPROVE_FIELDS) {
+    const value = form[name];
+    if (typeof value === "string" && value.trim() !== "") fields[name] = value.trim();
+  }
+  const parsed = ApprovePayload.safeParse(fields);
+  if (!parsed.success) throw validationError("approval", parsed.error);
+  return parsed.data;
+}
 
 const NOT_CONFIGURED =
   "The relay has no worker tokens yet: set WORKER_TOKENS (`npx wrangler secret put WORKER_TOKENS`, or .dev.vars locally), then reload.";

@@ -1,35 +1,13 @@
-import { reset, SELF } from "cloudflare:test";
+import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSession, matchingToken, SESSION_MS, verifySession } from "../../relay/dashboard/session.ts";
 import { esc, relativeTime } from "../../relay/dashboard/view.ts";
-import { api, BASE, enqueue, json, lease, pushBody, sha, TOKEN, webhook } from "./helpers.ts";
+import { dash, login, signedIn } from "./dashboard-helpers.ts";
+import { api, enqueue, json, lease, pushBody, sha, TOKEN, webhook } from "./helpers.ts";
 
 afterEach(async () => {
   await reset();
 });
-
-/** A request to the dashboard (redirects are returned, not followed). */
-function dash(path: string, init: RequestInit & { base?: string } = {}): Promise<Response> {
-  return SELF.fetch(`${init.base ?? BASE}${path}`, { redirect: "manual", ...init });
-}
-
-async function login(token: string, base = BASE): Promise<Response> {
-  return dash("/dashboard/login", {
-    base,
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ token }).toString(),
-  });
-}
-
-/** Signs in and returns the Cookie header value and the page's CSRF token. */
-async function signedIn(): Promise<{ cookie: string; csrf: string }> {
-  const res = await login(TOKEN);
-  const cookie = res.headers.get("Set-Cookie")!.split(";")[0]!;
-  const page = await (await dash("/dashboard", { headers: { Cookie: cookie } })).text();
-  const csrf = /data-csrf="([^"]+)"/.exec(page)![1]!;
-  return { cookie, csrf };
-}
 
 /** A job that failed with retryable:false, so it is dead. */
 async function deadJob(error = "YouTube refused the upload: the channel is not verified"): Promise<string> {
