@@ -134,6 +134,37 @@ describe.skipIf(!HAVE_CHROMIUM)("relay dashboard in headless Chromium", () => {
     await page.screenshot({ path: join(SHOTS, "dashboard-after-retry.png"), fullPage: true });
   });
 
+  it("lists a privately published lesson under Awaiting review, and Approve queues one approval job for the worker", { timeout: 150_000 }, async () => {
+    // The worker finishes the retried job, reporting that its publish step uploaded a lesson privately.
+    const lease = (await (await workerApi("GET", "/v1/jobs/next?wait=0&worker=home-pc")).json()) as any;
+    const note = "uploaded https://www.youtube.com/watch?v=abc123DEF45 (private; approve with `factory publish approve ohms-law`)";
+    const result = { steps: [{ key: "publish:ohms-law", kind: "publish", status: "ran", ms: 9, produced: ["videoId=abc123DEF45"], note }] };
+    expect((await workerApi("POST", `/v1/jobs/${lease.job.id}/complete`, { leaseToken: lease.lease.token, result })).status).toBe(200);
+
+    await appears('#review tr[data-atom="ohms-law"]');
+    const row = page.locator('#review tr[data-atom="ohms-law"]');
+    expect(await row.getByRole("link", { name: "Watch" }).getAttribute("href")).toBe("https://www.youtube.com/watch?v=abc123DEF45");
+    await row.getByRole("button", { name: "Approve ohms-law now" }).click();
+    await page.getByText("Approval queued").waitFor();
+    await page.locator('#review tr[data-atom="ohms-law"]', { hasText: "Approval waiting for the worker" }).waitFor();
+
+    // The general form: another lesson, at a chosen time (sent as UTC by the page's script).
+    await page.getByLabel("Lesson (atom id)").fill("ton-timer");
+    await page.getByLabel(/Publish at/).fill("2099-12-01T15:00");
+    await page.getByRole("button", { name: "Approve", exact: true }).click();
+    // The script empties the form once the relay has queued the approval.
+    await expect.poll(() => page.getByLabel("Lesson (atom id)").inputValue(), { timeout: LIVE_MS }).toBe("");
+    await page.screenshot({ path: join(SHOTS, "dashboard-approve.png"), fullPage: true });
+
+    const queued = (await (await workerApi("GET", "/v1/jobs?state=queued")).json()) as any;
+    const approvals = queued.jobs.filter((j: any) => j.type === "factory.publish.approve").map((j: any) => j.payload);
+    const at = await page.evaluate(() => new Date("2099-12-01T15:00").toISOString());
+    expect(approvals).toEqual(
+      expect.arrayContaining([{ atomId: "ohms-law", repository: "owner-demo/lessons" }, { atomId: "ton-timer", at }]),
+    );
+    expect(approvals).toHaveLength(2);
+  });
+
   it("signs out: the page is the login form again and the data is refused", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("Worker token").waitFor();
