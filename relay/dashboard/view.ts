@@ -157,9 +157,11 @@ function jobLabel(job: Job): string {
   const repo = typeof p.repository === "string" ? p.repository : null;
   const branch = typeof p.branch === "string" ? p.branch : null;
   const sha = typeof p.after === "string" ? p.after : null;
-  const where = repo
-    ? `<strong>${esc(repo)}</strong>${branch ? ` <span class="muted">on ${esc(branch)}</span>` : ""}${sha ? ` <code>${esc(sha.slice(0, 7))}</code>` : ""}`
-    : `<strong>${esc(job.type)}</strong>`;
+  const atom = typeof p.atomId === "string" ? p.atomId : null; // an approval names its lesson
+  const where =
+    (repo
+      ? `<strong>${esc(repo)}</strong>${branch ? ` <span class="muted">on ${esc(branch)}</span>` : ""}${sha ? ` <code>${esc(sha.slice(0, 7))}</code>` : ""}`
+      : `<strong>${esc(job.type)}</strong>`) + (atom ? ` <span class="muted">lesson ${esc(atom)}</span>` : "");
   return `${where}<div class="sub"><span>${esc(job.type)}</span> · <code>${esc(job.id)}</code></div>`;
 }
 

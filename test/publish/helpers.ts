@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import ffmpegInstaller from "@ffmpeg-installer/ffmpeg";
 import type { Auth } from "googleapis";
-import { oauthClient } from "../../worker/publish/oauth.ts";
+import { oauthClient, saveRefreshToken } from "../../worker/publish/oauth.ts";
 import type { FakeYouTube } from "../fakes/youtube.ts";
 
 const run = promisify(execFile);
@@ -58,6 +58,18 @@ export async function writeClientFile(path: string, fake: FakeYouTube): Promise<
       },
     }),
   );
+}
+
+/**
+ * Pipeline settings that publish to `fake` as a signed-in owner: the client JSON and a saved
+ * refresh token under `dir`.
+ */
+export async function fakeYouTubeSettings(dir: string, fake: FakeYouTube, now: number): Promise<Record<string, unknown>> {
+  const clientFile = join(dir, "client.json");
+  const tokenFile = join(dir, "token.json");
+  await writeClientFile(clientFile, fake);
+  await saveRefreshToken(tokenFile, fake.refreshToken, undefined, new Date(now));
+  return { publish: { target: "youtube", youtube: { clientFile, tokenFile, rootUrl: fake.rootUrl, tokenUrl: fake.tokenUrl } } };
 }
 
 /** A recorder like StepContext's: an in-memory map (the durable case is the kill test's). */

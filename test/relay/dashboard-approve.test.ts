@@ -135,6 +135,8 @@ describe("the Awaiting review section", () => {
     const { cookie, csrf } = await signedIn();
     expect(await reviewSection(cookie)).toContain("(local folder)");
     expect((await approve({ atomId: "ohms-law", repository: "acme/lessons" }, { cookie, csrf, script: true })).status).toBe(202);
+    const data = await json(await dash("/dashboard/data", { headers: { Cookie: cookie } }));
+    expect(data.sections.jobs).toContain("lesson ohms-law");
     const waiting = await reviewSection(cookie);
     expect(waiting).toContain("Approval waiting for the worker");
     expect(waiting).not.toContain('action="/dashboard/approve"');

@@ -15,7 +15,9 @@ import type { JobControl } from "../../worker/loop.ts";
 import { silentLogger } from "../../worker/log.ts";
 import { StepError } from "../../worker/pipeline/types.ts";
 import { readLocalMetadata } from "../../worker/publish/local.ts";
-import { makeLessonFiles } from "../publish/helpers.ts";
+import { nextPacificMidnight } from "../../worker/publish/quota.ts";
+import { FakeYouTube } from "../fakes/youtube.ts";
+import { fakeYouTubeSettings, makeLessonFiles } from "../publish/helpers.ts";
 import { ATOM, runOnce } from "../publish/pipeline-fixture.ts";
 
 const NOW = Date.parse("2026-11-25T10:00:00Z");
@@ -23,7 +25,9 @@ const clock = { now: () => NOW, sleep: async () => {} };
 
 let workDir: string;
 let folder: string;
-let ledger: Ledger;
+let ledger: Ledger | undefined;
+/** What the worker's config says about publishing (local unless a test switches to the fake YouTube). */
+let settings: Record<string, unknown>;
 
 function approveJob(payload: Record<string, unknown>): Job {
   return {
@@ -50,25 +54,34 @@ function control(): JobControl {
 /** Runs one approve job through the real handler with the local publisher configured. */
 function runJob(payload: Record<string, unknown>) {
   const config = loadConfig({ env: { WORK_DIR: workDir }, cwd: workDir });
-  config.settings = { publish: { target: "local", folder } };
+  config.settings = settings;
+  if (!ledger) throw new Error("publish a lesson first (published())");
   const handle = createJobHandler(config, ledger, { log: silentLogger, clock, stages: [] });
   return handle({ job: approveJob(payload), lease: { token: "t".repeat(20), expiresAt: NOW + 60_000 } }, control());
+}
+
+/** Publishes the fixture lesson with `s` (as the pipeline would have), then opens the worker's ledger. */
+async function published(s: Record<string, unknown>): Promise<void> {
+  settings = s;
+  expect((await runOnce({ workDir, settings, now: clock.now })).kind).toBe("completed");
+  ledger = Ledger.open(join(workDir, "ledger.sqlite"));
 }
 
 beforeEach(async () => {
   workDir = await mkdtemp(join(tmpdir(), "approve-job-"));
   folder = join(workDir, "published");
   await makeLessonFiles(join(workDir, "artifacts", "lesson"));
-  expect((await runOnce({ workDir, settings: { publish: { target: "local", folder } }, now: clock.now })).kind).toBe("completed");
-  ledger = Ledger.open(join(workDir, "ledger.sqlite"));
 });
 
 afterEach(async () => {
-  ledger.close();
+  ledger?.close();
+  ledger = undefined;
   await rm(workDir, { recursive: true, force: true });
 });
 
-describe("factory.publish.approve jobs", () => {
+describe("factory.publish.approve jobs (local publisher)", () => {
+  beforeEach(() => published({ publish: { target: "local", folder } }));
+
   it("make a locally published lesson public, without syncing any repository", async () => {
     const lessonFolder = join(folder, "plc-basics", ATOM);
     expect(await readLocalMetadata(lessonFolder)).toMatchObject({ privacy: "private" });
@@ -79,7 +92,7 @@ describe("factory.publish.approve jobs", () => {
     expect(outcome.result.summary).toBe(`${ATOM}: marked public (local: ${lessonFolder})`);
     expect(await readLocalMetadata(lessonFolder)).toMatchObject({ privacy: "public" });
     expect(existsSync(join(workDir, "repos"))).toBe(false);
-    expect(ledger.recentJobs().find((j) => j.jobId === "approve-1")).toMatchObject({ state: "completed" });
+    expect(ledger!.recentJobs().find((j) => j.jobId === "approve-1")).toMatchObject({ state: "completed" });
   });
 
   it("schedule it when the job carries a publish time", async () => {
@@ -104,6 +117,33 @@ describe("factory.publish.approve jobs", () => {
     const outcome = await runJob({ atomId: "Not An Atom!" });
     expect(outcome).toMatchObject({ kind: "failed", retryable: false });
     expect(outcome.kind === "failed" && outcome.error).toMatch(/atomId: must be an atom id/);
+  });
+});
+
+describe("factory.publish.approve jobs (YouTube)", () => {
+  let fake: FakeYouTube;
+  beforeEach(async () => {
+    fake = new FakeYouTube();
+    fake.now = clock.now;
+    await fake.start();
+    await published(await fakeYouTubeSettings(workDir, fake, NOW));
+  });
+  afterEach(async () => {
+    await fake.stop();
+  });
+
+  it("fail as retryable after the quota reset when YouTube's quota is used up, then go through", async () => {
+    const videoId = fake.uploadedVideos()[0]!.id;
+    fake.quotaExhausted = true;
+    const spent = await runJob({ atomId: ATOM });
+    expect(spent).toMatchObject({ kind: "failed", retryable: true, retryAt: nextPacificMidnight(NOW) });
+    expect(spent.kind === "failed" && spent.error).toMatch(/approving ohms-law: the project's daily YouTube API quota is used up/);
+    expect(fake.videos.get(videoId)!.status.privacyStatus).toBe("private");
+
+    fake.quotaExhausted = false;
+    expect(await runJob({ atomId: ATOM })).toMatchObject({ kind: "completed", result: { summary: expect.stringMatching(/now public/) } });
+    expect(fake.videos.get(videoId)!.status.privacyStatus).toBe("public");
+    expect(fake.problems).toEqual([]);
   });
 });
 
