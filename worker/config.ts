@@ -13,6 +13,7 @@ import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { MAX_WAIT_SECONDS, RepoFullName } from "../shared/jobs.ts";
 import type { PipelineSettings } from "./pipeline/types.ts";
+import { jsonErrorWhere } from "./kb/json-error.ts";
 
 /** Per-repository overrides, keyed by owner/name in `repositories`. */
 export const RepoSettings = z
@@ -108,10 +109,11 @@ export function loadConfig(sources: ConfigSources = {}): WorkerConfig {
   if (existsSync(file)) {
     configFile = file;
     let parsed: unknown;
+    const text = readFileSync(file, "utf8");
     try {
-      parsed = JSON.parse(readFileSync(file, "utf8"));
-    } catch (e) {
-      throw new ConfigError(`${file} is not valid JSON (${(e as Error).message}). Fix the file or remove it.`);
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ConfigError(`${file} is not valid JSON (${jsonErrorWhere(text)}). Fix the file or remove it.`);
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw new ConfigError(`${file} must hold a JSON object such as {"relayUrl": "https://…", "concurrency": 1}.`);

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { RepoFullName } from "../../shared/jobs.ts";
+import { jsonErrorWhere } from "../kb/json-error.ts";
 import {
   buildConfig,
   defaultWorkerName,
@@ -41,10 +42,11 @@ function writeSecretJson(file: string, data: unknown): void {
 
 function readJson(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
+  const text = readFileSync(file, "utf8");
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}). Fix or delete it, then run factory init again.`);
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${file} is not valid JSON (${jsonErrorWhere(text)}). Fix or delete it, then run factory init again.`);
   }
 }
 

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
 import type { Command } from "commander";
+import { jsonErrorWhere } from "../kb/json-error.ts";
 import { VoiceSettings } from "../media/settings.ts";
 import { cloneVoice, type VoiceSample } from "../media/tts/elevenlabs.ts";
 
@@ -45,8 +46,8 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path} is not valid JSON (${(err as Error).message}); fix it before cloning, so the voice id can be stored.`);
+  } catch {
+    throw new Error(`${path} is not valid JSON (${jsonErrorWhere(text)}); fix it before cloning, so the voice id can be stored.`);
   }
   if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error(`${path} must hold a JSON object.`);
   return value as Record<string, unknown>;

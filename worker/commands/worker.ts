@@ -39,7 +39,10 @@ export interface WorkerParts {
 
 /** The process-wide logger, with every configured secret masked. `write` replaces stderr. */
 export function createProcessLogger(config: WorkerConfig | null, write?: (line: string) => void): Logger {
-  return createLogger({ secrets: [config?.workerToken, config?.githubToken], ...(write ? { write, json: false } : {}) });
+  const env = process.env;
+  // Every key the worker may hold, so a message that quotes one (an SDK error, a URL) is masked.
+  const secrets = [config?.workerToken, config?.githubToken, env.ANTHROPIC_API_KEY, env.ELEVENLABS_API_KEY, env.GOOGLE_TTS_API_KEY];
+  return createLogger({ secrets, ...(write ? { write, json: false } : {}) });
 }
 
 /** Where the sync of a job should go. */
@@ -89,7 +92,7 @@ export function jobTarget(job: Job, config: Pick<WorkerConfig, "repositories">):
     t = { repository: p.data.repository, cloneUrl: p.data.cloneUrl, branch: p.data.branch, sha: null, changes: null };
   } else {
     throw new StepError(
-      `this worker does not know job type "${job.type}": it runs ${SYNC_JOB_TYPE} and factory.* jobs. Delete the job or upgrade the worker.`,
+      `this worker does not know job type "${job.type}": it runs ${SYNC_JOB_TYPE} and factory.* jobs. Upgrade the worker (git pull && npm ci), then run "npx factory retry ${job.id}"; or leave the job dead.`,
       false,
     );
   }

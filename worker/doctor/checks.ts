@@ -36,13 +36,15 @@ export interface DoctorProbes {
   extra?: Array<() => Promise<CheckResult>>;
 }
 
-const MIN_NODE: [number, number] = [20, 3];
+/** The oldest Node the worker supports (package.json "engines"; undici's WebSocket needs 20.18.1). */
+const MIN_NODE: [number, number, number] = [20, 18, 1];
 const GIB = 1024 ** 3;
 
 /** Node must be new enough for wrangler and the worker. */
 export function checkNode(version: string): CheckResult {
-  const [maj = 0, min = 0] = version.replace(/^v/, "").split(".").map(Number);
-  const ok = maj > MIN_NODE[0] || (maj === MIN_NODE[0] && min >= MIN_NODE[1]);
+  const [maj = 0, min = 0, patch = 0] = version.replace(/^v/, "").split(".").map(Number);
+  const [M, m, p] = MIN_NODE;
+  const ok = maj > M || (maj === M && (min > m || (min === m && patch >= p)));
   return ok
     ? { name: "Node.js", status: "ok", detail: version }
     : {
@@ -124,10 +126,21 @@ export async function checkRelay(p: DoctorProbes, config: WorkerConfig): Promise
     });
     return results;
   }
-  const res = await p.fetch(`${base}/v1/stats`, {
-    headers: { Authorization: `Bearer ${config.workerToken}` },
-    signal: AbortSignal.timeout(10_000),
-  });
+  let res: Response;
+  try {
+    res = await p.fetch(`${base}/v1/stats`, {
+      headers: { Authorization: `Bearer ${config.workerToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (e) {
+    results.push({
+      name: "Worker token",
+      status: "fail",
+      detail: `GET /v1/stats failed: ${(e as Error).message}`,
+      fix: "The relay answered /healthz a moment ago: check this machine's connection and run the doctor again.",
+    });
+    return results;
+  }
   const body = (await res.json().catch(() => null)) as { counts?: Record<string, number> } | null;
   if (res.status === 401)
     results.push({
@@ -170,8 +183,9 @@ export async function checkRepositories(p: DoctorProbes, config: WorkerConfig): 
     const args = ["ls-remote", "--heads", url];
     const env: Record<string, string> = { GIT_TERMINAL_PROMPT: "0" };
     if (config.githubToken && url.startsWith("https://")) {
+      // Through git's environment config, not `-c` on the command line, which other users see in `ps`.
       const basic = Buffer.from(`x-access-token:${config.githubToken}`).toString("base64");
-      args.unshift("-c", `http.extraHeader=Authorization: Basic ${basic}`);
+      Object.assign(env, { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` });
     }
     const r = await p.run("git", args, env);
     out.push(
@@ -214,7 +228,12 @@ export async function runDoctor(p: DoctorProbes): Promise<CheckResult[]> {
     try {
       results.push(await extra());
     } catch (e) {
-      results.push({ name: "check", status: "fail", detail: (e as Error).message });
+      results.push({
+        name: "Service check",
+        status: "fail",
+        detail: (e as Error).message,
+        fix: "Fix the setting named here in factory.config.json, then run the doctor again.",
+      });
     }
   }
   return results;

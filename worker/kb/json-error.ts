@@ -157,3 +157,13 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
     return { offset: e.offset, ...lineColumn(text, e.offset), message: e.message };
   }
 }
+
+/**
+ * Where a JSON text that `JSON.parse` refused is broken, as "line L, column C: why", without
+ * quoting the text around it. Config files hold tokens, and `JSON.parse`'s own message quotes a
+ * slice of the file, which would put part of a secret into a log.
+ */
+export function jsonErrorWhere(text: string): string {
+  const e = findJsonSyntaxError(text.replace(/^\uFEFF/, ""));
+  return e ? `line ${e.line}, column ${e.column}: ${e.message}` : "it could not be parsed";
+}
