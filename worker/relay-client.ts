@@ -164,7 +164,11 @@ export class RelayClient {
       // The caller's own abort is not an outage: let it through as an AbortError.
       if (signal?.aborted) throw signal.reason ?? e;
       const why = timeout.aborted ? "timed out" : describeNetworkError(e);
-      throw new RelayUnreachableError(`relay ${this.baseUrl} unreachable (${method} ${path.split("?")[0]}): ${why}`, null);
+      throw new RelayUnreachableError(
+        `relay ${this.baseUrl} unreachable (${method} ${path.split("?")[0]}): ${why}. ` +
+          "Check RELAY_URL and this machine's connection; the worker keeps retrying with backoff.",
+        null,
+      );
     }
     if (res.status === 401) {
       await res.body?.cancel();
@@ -175,8 +179,10 @@ export class RelayClient {
       );
     }
     if (res.status === 502 || res.status === 503 || res.status === 504) {
-      await res.body?.cancel();
-      throw new RelayUnreachableError(`relay ${this.baseUrl} answered ${res.status}`, res.status);
+      // Keep the relay's own sentence (a 503 not_configured says which secret is missing).
+      const said = ErrorBody.safeParse(await res.json().catch(() => null));
+      const next = said.success ? said.data.message : "Cloudflare or the relay is having trouble; the worker keeps retrying with backoff.";
+      throw new RelayUnreachableError(`relay ${this.baseUrl} answered ${res.status}: ${next}`, res.status);
     }
     return res;
   }
@@ -190,7 +196,11 @@ export class RelayClient {
       /* handled below */
     }
     if (res.ok) {
-      if (json === null && text) throw new RelayHttpError(`${what}: the relay sent a body that is not JSON`, res.status);
+      if (json === null && text)
+        throw new RelayHttpError(
+          `${what}: the relay sent a body that is not JSON: is RELAY_URL the relay's address (it answers {"ok":true} at /healthz)?`,
+          res.status,
+        );
       return json;
     }
     const err = ErrorBody.safeParse(json);

@@ -18,7 +18,7 @@ import { isTransient, UploadHttpError } from "./resumable.ts";
 export const REAUTH_MESSAGE =
   "YouTube no longer accepts the saved sign-in (invalid_grant). Refresh tokens of Google Cloud apps in " +
   '"Testing" status expire after 7 days, and revoking access has the same effect. Run `factory youtube auth` ' +
-  "again to sign in, then re-run the job (or wait for its retry). To stop the weekly expiry, publish the " +
+  "again to sign in, then `npx factory retry <job id>` (the job waits, dead, until you do). To stop the weekly expiry, publish the " +
   "OAuth consent screen (see docs/publishing.md).";
 
 interface GoogleErrorBody {

@@ -44,7 +44,11 @@ function voiceIdentity(v: VoiceSettings): unknown {
 function scriptFrom(ctx: StepContext, atomId: string): VideoScript {
   const parsed = VideoScript.safeParse(ctx.deps[stepKey.script(atomId)]?.data);
   if (!parsed.success) {
-    throw new StepError(`No valid script for ${atomId} in the script step's output; run the script step again (factory run).`, false);
+    throw new StepError(
+      `No valid script for ${atomId} in the script step's output. Delete scripts/${atomId}.json under WORK_DIR/artifacts ` +
+        "(the script is then written again) and retry the job (npx factory retry <job id>).",
+      false,
+    );
   }
   return parsed.data;
 }
@@ -52,6 +56,13 @@ function scriptFrom(ctx: StepContext, atomId: string): VideoScript {
 /** Turns what the media code throws into a StepError that says whether to retry. */
 function asStepError(err: unknown, ctx: StepContext, what: string): unknown {
   if (ctx.signal.aborted || err instanceof StepError) return err;
+  // A full disk is not the job's fault: say so, and let the job try again later.
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "ENOSPC" || (err instanceof FfmpegError && /No space left on device/i.test(err.message)))
+    return new StepError(
+      `${what}: the disk holding ${ctx.artifactsDir} is full. Free some space (docs/operations.md, "Disk space"); the job is retried by itself.`,
+      true,
+    );
   if (err instanceof TtsError) return new StepError(err.message, err.retryable);
   if (err instanceof FfmpegError || err instanceof FontError) return new StepError(`${what}: ${err.message}`, false);
   if (err instanceof z.ZodError) return new StepError(`${what}: invalid settings: ${err.message}`, false);
@@ -111,7 +122,11 @@ function renderStep(atomId: string, video: VideoSettings, voice: VoiceSettings, 
     async run(ctx): Promise<StepOutput> {
       const script = scriptFrom(ctx, atomId);
       const narration = MediaAssets.shape.narration.safeParse(ctx.deps[narrateKey]?.data);
-      if (!narration.success) throw new StepError(`No narration for ${atomId}; run the narrate step again (factory run).`, false);
+      if (!narration.success)
+        throw new StepError(
+          `No narration for ${atomId}. Delete WORK_DIR/artifacts/narration (it is then spoken again) and retry the job (npx factory retry <job id>).`,
+          false,
+        );
       try {
         let clips = narration.data;
         // The ledger remembers the narrate step, but its clips live on disk: if someone cleaned the

@@ -82,9 +82,18 @@ async function runPublish(
 ): Promise<StepOutput> {
   const script = VideoScript.safeParse(ctx.deps[stepKey.script(atomId)]?.data);
   const media = MediaAssets.safeParse(ctx.deps[stepKey.render(atomId)]?.data);
-  if (!script.success) throw new StepError(`publish ${atomId}: the script step left no valid VideoScript; re-run the pipeline.`, false);
+  if (!script.success)
+    throw new StepError(
+      `publish ${atomId}: the script step left no valid VideoScript. Delete scripts/${atomId}.json under WORK_DIR/artifacts ` +
+        "(it is then written again) and retry the job (npx factory retry <job id>).",
+      false,
+    );
   if (!media.success || !media.data.lesson) {
-    throw new StepError(`publish ${atomId}: the render step left no lesson video; re-run the pipeline.`, false);
+    throw new StepError(
+      `publish ${atomId}: the render step left no lesson video. Delete media/${atomId} under WORK_DIR/artifacts ` +
+        "(it is then rendered again) and retry the job (npx factory retry <job id>).",
+      false,
+    );
   }
   const abs = (p: string | undefined) => (p ? (isAbsolute(p) ? p : join(ctx.artifactsDir, p)) : undefined);
   const meta = lessonMetadata(script.data);
