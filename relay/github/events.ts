@@ -91,13 +91,13 @@ function mapPush(body: unknown, facts: DeliveryFacts, watch: WatchConfig): Event
   const repo = push.repository;
   const seen = toSeen(repo);
   if (!isWatchedRepo(repo.full_name, watch)) {
-    return { kind: "ignored", reason: `repository ${repo.full_name} is not in WATCH_REPOS`, seen: null };
+    return { kind: "ignored", reason: `repository ${repo.full_name} is not in WATCH_REPOS (add it in wrangler.toml and redeploy to watch it)`, seen: null };
   }
   if (push.deleted || push.after === ZERO_SHA) return { kind: "ignored", reason: `deletion of ${push.ref}`, seen };
   if (!push.ref.startsWith("refs/heads/")) return { kind: "ignored", reason: `not a branch push (${push.ref})`, seen };
   const branch = push.ref.slice("refs/heads/".length);
   if (!isWatchedBranch(branch, seen.defaultBranch, watch)) {
-    return { kind: "ignored", reason: `branch ${branch} is not watched`, seen };
+    return { kind: "ignored", reason: `branch ${branch} is not watched (WATCH_BRANCHES in wrangler.toml, default: the repository's default branch)`, seen };
   }
   if (!SHA.test(push.after)) return { kind: "invalid", reason: "push body has an `after` that is not a git sha" };
   // Sets keep first-seen order and stay linear for pushes with thousands of paths.
@@ -146,7 +146,7 @@ function mapDispatch(body: unknown, facts: DeliveryFacts, watch: WatchConfig): E
   const d = parsed.data;
   const seen = toSeen(d.repository);
   if (!isWatchedRepo(d.repository.full_name, watch)) {
-    return { kind: "ignored", reason: `repository ${d.repository.full_name} is not in WATCH_REPOS`, seen: null };
+    return { kind: "ignored", reason: `repository ${d.repository.full_name} is not in WATCH_REPOS (add it in wrangler.toml and redeploy to watch it)`, seen: null };
   }
   // GitHub puts the dispatch's event_type in `action`.
   const eventType = d.action ?? d.event_type ?? "";

@@ -176,11 +176,11 @@ function unwrap<T>(out: Outcome<T>, id: string): T {
       throw new HttpError(
         409,
         "wrong_state",
-        `Job ${id} is ${out.state}, so this action does not apply: check its state with GET /v1/jobs/${id}.`,
+        `Job ${id} is ${out.state}, so this action does not apply: check its state with "npx factory jobs" (GET /v1/jobs/${id}).`,
       );
   }
 }
 
 function notFound(id: string): HttpError {
-  return new HttpError(404, "not_found", `There is no job ${id}: it may have been pruned or deleted; list jobs with GET /v1/jobs.`);
+  return new HttpError(404, "not_found", `There is no job ${id}: it may have been pruned or deleted; list jobs with "npx factory jobs" (GET /v1/jobs).`);
 }
