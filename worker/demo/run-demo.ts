@@ -68,6 +68,29 @@ function runWorkerOnce(env: Record<string, string>, signal: AbortSignal): Promis
   });
 }
 
+/**
+ * The demo runs on embedded defaults, but any real key that is set is used instead: Claude with
+ * ANTHROPIC_API_KEY, Google's voice with GOOGLE_TTS_API_KEY, a cloned ElevenLabs voice with
+ * ELEVENLABS_API_KEY and ELEVENLABS_VOICE_ID. Videos still go to the local folder: the demo never
+ * uploads to your channel.
+ */
+export function demoParts(env: Record<string, string | undefined>): {
+  writer: string;
+  voiceName: string;
+  voice: Record<string, unknown>;
+} {
+  const writer = env.ANTHROPIC_API_KEY ? "Claude (ANTHROPIC_API_KEY is set)" : "offline writer";
+  if (env.GOOGLE_TTS_API_KEY)
+    return { writer, voiceName: "Google Cloud TTS (GOOGLE_TTS_API_KEY is set)", voice: { provider: "google" } };
+  if (env.ELEVENLABS_API_KEY && env.ELEVENLABS_VOICE_ID)
+    return {
+      writer,
+      voiceName: "your ElevenLabs voice (ELEVENLABS_API_KEY and ELEVENLABS_VOICE_ID are set)",
+      voice: { provider: "elevenlabs", elevenlabs: { voiceId: env.ELEVENLABS_VOICE_ID } },
+    };
+  return { writer, voiceName: "offline eSpeak NG voice", voice: { provider: "espeak" } };
+}
+
 /** Runs the demo end to end. Throws with a message that says what to do when a part fails. */
 export async function runDemo(o: DemoOptions, signal: AbortSignal = new AbortController().signal): Promise<DemoReport> {
   const say = o.say ?? ((l: string) => console.log(l));
@@ -101,7 +124,9 @@ export async function runDemo(o: DemoOptions, signal: AbortSignal = new AbortCon
 
     say("[4/5] Running a real worker process (factory run --once)…");
     const configFile = join(dir, "factory.config.json");
-    writeFileSync(configFile, `${JSON.stringify({ publish: { target: "local", folder: out } }, null, 2)}\n`);
+    const parts = demoParts(process.env);
+    say(`      writer: ${parts.writer}; voice: ${parts.voiceName}; publishing to ${out}`);
+    writeFileSync(configFile, `${JSON.stringify({ voice: parts.voice, publish: { target: "local", folder: out } }, null, 2)}\n`);
     const code = await runWorkerOnce(
       {
         RELAY_URL: relay.url,
