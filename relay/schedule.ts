@@ -4,7 +4,7 @@
  */
 import { SYNC_JOB_TYPE, type SyncPayload } from "../shared/jobs.ts";
 import { isWatchedRepo, watchedBranches, type WatchConfig } from "./github/events.ts";
-import type { EnqueueSpec, SeenRepository } from "./queue/QueueObject.ts";
+import type { EnqueueSpec, SeenRepository } from "./queue/types.ts";
 import { syncCoalesceKey } from "./queue/rules.ts";
 
 /** Default branch assumed for a WATCH_REPOS entry no webhook has told us about yet. */

@@ -5,7 +5,7 @@
  * the same sections as HTML inside JSON (`renderSections`), so there is one renderer.
  */
 import type { Job, JobState } from "../../shared/jobs.ts";
-import type { DashboardSnapshot, RecentDelivery } from "../queue/QueueObject.ts";
+import type { DashboardSnapshot, RecentDelivery } from "../queue/types.ts";
 import { lessonsAwaitingReview, renderReview } from "./review.ts";
 
 /** Escapes text for HTML element content and double-quoted attribute values. */

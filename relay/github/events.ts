@@ -12,7 +12,7 @@ import {
   type SyncPayload,
 } from "../../shared/jobs.ts";
 import { syncCoalesceKey } from "../queue/rules.ts";
-import type { EnqueueSpec, SeenRepository } from "../queue/QueueObject.ts";
+import type { EnqueueSpec, SeenRepository } from "../queue/types.ts";
 
 /** What the relay is configured to watch. */
 export interface WatchConfig {

@@ -29,61 +29,15 @@ import { queueConfig, type Env } from "../env.ts";
 import { GroupCommit } from "./batch.ts";
 import { listJobs, readJob, readStats, recentDeliveries } from "./reads.ts";
 import { type JobRow, rowToJob, SCHEMA } from "./schema.ts";
-import { makeLeaseToken, nextAfterFailure, type NextState, type QueueConfig } from "./rules.ts";
-import { listRepositories, rememberRepository, storeJob } from "./store.ts";
+import { nextAfterFailure, type NextState, type QueueConfig } from "./rules.ts";
+import { WaitingPolls } from "./polls.ts";
+import { leaseOldestReady, listRepositories, rememberRepository, storeJob } from "./store.ts";
+import type { DashboardSnapshot, EnqueueSpec, Outcome, SeenRepository } from "./types.ts";
 
-/** What the Worker asks the queue to store. */
-export interface EnqueueSpec {
-  type: string;
-  payload: Record<string, unknown>;
-  dedupeKey?: string | undefined;
-  runAt?: number | undefined;
-  maxAttempts?: number | undefined;
-  /** Queued (not leased) jobs with the same key merge instead (sync jobs only). */
-  coalesceKey?: string | undefined;
-  /** GitHub delivery id: the same delivery again returns the same job. */
-  deliveryId?: string | undefined;
-}
-
-/** A repository the relay has seen, remembered for the scheduled safety-net sync. */
-export interface SeenRepository {
-  repository: string;
-  cloneUrl: string;
-  defaultBranch: string;
-}
-
-/** A GitHub delivery the relay accepted, and the job it became (null fields: job deleted). */
-export interface RecentDelivery {
-  deliveryId: string;
-  jobId: string;
-  receivedAt: number;
-  jobType: string | null;
-  jobState: JobState | null;
-  repository: string | null;
-}
-
-/** What the dashboard reads in one call (see `QueueObject.dashboard`). */
-export interface DashboardSnapshot {
-  stats: Stats;
-  dead: Job[];
-  recent: Job[];
-  deliveries: RecentDelivery[];
-}
-
-/** The result of an operation on one job: the value, or why it was refused. */
-export type Outcome<T> =
-  | { ok: true; value: T }
-  | { ok: false; code: "not_found" | "lease_not_held" | "wrong_state"; state?: JobState };
+export type { DashboardSnapshot, EnqueueSpec, Outcome, RecentDelivery, SeenRepository } from "./types.ts";
 
 /** Marks a `next` that registered a waiter instead of answering. */
 const WAITING = Symbol("waiting");
-
-interface Waiter {
-  worker: string;
-  pollId: string | undefined;
-  resolve: (lease: LeaseResponse | null) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
 
 /** How often a worker's "last seen" is written at most (reads merge the in-memory value); every
  * write is a billed row, and an idle worker polls all day (docs/cost.md). */
@@ -100,7 +54,7 @@ export class QueueObject extends DurableObject<Env> {
 
   private readonly sql: SqlStorage;
   private readonly config: QueueConfig;
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters = new WaitingPolls();
   private readonly writes: GroupCommit;
   /** Set by a write that may have made a job ready; the batch then hands jobs to waiters. */
   private readyChanged = false;
@@ -174,7 +128,7 @@ export class QueueObject extends DurableObject<Env> {
             return lease;
           }
           // Registered inside the batch, so a job made ready later in this batch still finds it.
-          if (waitMs > 0) this.addWaiter(worker, waitMs, resolve, pollId);
+          if (waitMs > 0) this.waiters.add(worker, waitMs, resolve, pollId);
           return waitMs > 0 ? WAITING : null;
         })
         .then((r) => {
@@ -188,7 +142,7 @@ export class QueueObject extends DurableObject<Env> {
    * whether it was still waiting.
    */
   async cancelPoll(pollId: string): Promise<boolean> {
-    return this.withdraw((w) => w.pollId === pollId) > 0;
+    return this.waiters.withdraw((w) => w.pollId === pollId) > 0;
   }
 
   /**
@@ -196,66 +150,12 @@ export class QueueObject extends DurableObject<Env> {
    * down, for runtimes that do not report the hang-up (e.g. `wrangler dev`'s proxy).
    */
   async cancelPollsOf(worker: string): Promise<number> {
-    return this.withdraw((w) => w.worker === worker);
-  }
-
-  private withdraw(match: (w: Waiter) => boolean): number {
-    const gone = this.waiters.filter(match);
-    for (const waiter of gone) {
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      clearTimeout(waiter.timer);
-      waiter.resolve(null);
-    }
-    return gone.length;
-  }
-
-  private addWaiter(
-    worker: string,
-    waitMs: number,
-    resolve: (lease: LeaseResponse | null) => void,
-    pollId: string | undefined,
-  ): void {
-    const waiter: Waiter = {
-      worker,
-      pollId,
-      resolve,
-      timer: setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        resolve(null);
-      }, waitMs),
-    };
-    this.waiters.push(waiter);
+    return this.waiters.withdraw((w) => w.worker === worker);
   }
 
   /** One guarded statement moves the oldest ready job from queued to leased. */
   private leaseOne(worker: string, now: number): LeaseResponse | null {
-    const token = makeLeaseToken(this.randomBytes);
-    const expiresAt = now + this.config.leaseMs;
-    const row = this.sql
-      .exec<JobRow>(
-        `UPDATE jobs SET state = 'leased', leased_by = ?, lease_token = ?, lease_expires_at = ?,
-           attempts = attempts + 1, progress = NULL, updated_at = ?
-         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT 1)
-           AND state = 'queued'
-         RETURNING *`,
-        worker,
-        token,
-        expiresAt,
-        now,
-        now,
-      )
-      .toArray()[0];
-    if (!row) return null;
-    this.sql.exec(
-      "INSERT INTO attempts (lease_token, job_id, attempt, worker, leased_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')",
-      token,
-      row.id,
-      row.attempts,
-      worker,
-      now,
-    );
-    return { job: rowToJob(row), lease: { token, expiresAt } };
+    return leaseOldestReady(this.sql, worker, now, this.config.leaseMs, this.randomBytes);
   }
 
   /**
@@ -266,12 +166,10 @@ export class QueueObject extends DurableObject<Env> {
     const answers: Array<() => void> = [];
     if (!this.readyChanged) return answers;
     this.readyChanged = false;
-    while (this.waiters.length > 0) {
-      const waiter = this.waiters[0]!;
+    for (let waiter = this.waiters.oldest(); waiter; waiter = this.waiters.oldest()) {
       const lease = this.leaseOne(waiter.worker, now);
       if (!lease) break;
-      this.waiters.shift();
-      clearTimeout(waiter.timer);
+      this.waiters.remove(waiter);
       this.wantAlarm(lease.lease.expiresAt);
       answers.push(() => waiter.resolve(lease));
     }

@@ -3,7 +3,7 @@
  * the newest deliveries. Plain functions over the object's `SqlStorage`.
  */
 import type { JobDetail, JobList, JobState, Stats } from "../../shared/jobs.ts";
-import type { RecentDelivery } from "./QueueObject.ts";
+import type { RecentDelivery } from "./types.ts";
 import { type AttemptRow, type JobRow, rowToAttempt, rowToJob } from "./schema.ts";
 
 export function readJob(sql: SqlStorage, id: string): JobDetail | null {

@@ -25,7 +25,7 @@ import {
 } from "../dashboard/session.ts";
 import { approveDedupeKey } from "../dashboard/review.ts";
 import { renderSections } from "../dashboard/view.ts";
-import type { DashboardSnapshot, Outcome } from "../queue/QueueObject.ts";
+import type { DashboardSnapshot, Outcome } from "../queue/types.ts";
 import { queueStub } from "../queue/stub.ts";
 
 type DashboardEnv = { Bindings: Env };

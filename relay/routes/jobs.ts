@@ -17,7 +17,7 @@ import {
 } from "../../shared/jobs.ts";
 import type { Env } from "../env.ts";
 import { HttpError, validationError } from "../errors.ts";
-import type { Outcome } from "../queue/QueueObject.ts";
+import type { Outcome } from "../queue/types.ts";
 import { queueStub } from "../queue/stub.ts";
 
 export const jobRoutes = new Hono<{ Bindings: Env }>();
