@@ -12,40 +12,16 @@
  *
  *   node --import tsx bench/tokens.bench.ts
  */
-import { cp, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { SYSTEM_PROMPT, scriptTool } from "../worker/agents/prompt.ts";
 import { costUsd, priceOf } from "../worker/agents/pricing.ts";
-import { Ledger } from "../worker/ledger.ts";
-import { defaultKbLoader, runPipeline } from "../worker/pipeline/runner.ts";
-import type { Logger } from "../worker/pipeline/types.ts";
-import { contentStage } from "../worker/steps/content-stage.ts";
 import { FakeAnthropic, estimateTokens } from "../test/fakes/anthropic.ts";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+import { contentPipeline } from "../test/content/helpers.ts";
 
 const fake = await FakeAnthropic.start();
 try {
-  const repo = await mkdtemp(join(tmpdir(), "bench-tokens-repo-"));
-  await cp(join(root, "kb"), join(repo, "kb"), { recursive: true });
-  const workDir = await mkdtemp(join(tmpdir(), "bench-tokens-work-"));
-  const ledger = Ledger.open(join(workDir, "ledger.sqlite"));
-  const env = { ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: fake.baseURL };
-  const run = () =>
-    runPipeline({
-      job: null,
-      snapshot: { dir: repo, sha: null, repository: "local", branch: "main", changes: null },
-      stages: [contentStage({ env, sleep: async () => {} })],
-      ledger,
-      settings: { content: { model: fake.model } },
-      workDir,
-      loadKb: defaultKbLoader,
-      log: silent,
-      signal: new AbortController().signal,
-    });
+  const { repo, ledger, run } = await contentPipeline(fake);
   const sum = (from: number, f: (u: (typeof fake.requests)[number]["usage"]) => number) =>
     fake.requests.slice(from).reduce((n, r) => n + f(r.usage), 0);
 

@@ -1,12 +1,16 @@
 /** Shared pieces of the content tests: the starter KB, writer inputs and a minimal step context. */
-import { mkdtemp } from "node:fs/promises";
+import { cp, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { WriterInput } from "../../worker/agents/prompt.ts";
 import { loadKnowledgeBase } from "../../worker/kb/load.ts";
+import { Ledger } from "../../worker/ledger.ts";
+import { silentLogger } from "../../worker/log.ts";
+import { defaultKbLoader, runPipeline } from "../../worker/pipeline/runner.ts";
 import type { KnowledgeBase, Logger, StepContext } from "../../worker/pipeline/types.ts";
-import { scriptInputs } from "../../worker/steps/content-stage.ts";
+import { contentStage, scriptInputs } from "../../worker/steps/content-stage.ts";
+import type { FakeAnthropic } from "../fakes/anthropic.ts";
 
 export const repoDir = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -47,4 +51,29 @@ export async function stepContext(kb: KnowledgeBase, signal = new AbortControlle
     },
     progressed,
   };
+}
+
+/**
+ * A copy of the repository's kb/ in a temp "checkout", a work dir and a ledger, and `run()`:
+ * the real runner with the content stage writing through the SDK to `fake`.
+ */
+export async function contentPipeline(fake: FakeAnthropic) {
+  const repo = await mkdtemp(join(tmpdir(), "content-repo-"));
+  await cp(join(repoDir, "kb"), join(repo, "kb"), { recursive: true });
+  const workDir = await mkdtemp(join(tmpdir(), "content-work-"));
+  const ledger = Ledger.open(join(workDir, "ledger.sqlite"));
+  const env = { ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: fake.baseURL };
+  const run = () =>
+    runPipeline({
+      job: null,
+      snapshot: { dir: repo, sha: null, repository: "local", branch: "main", changes: null },
+      stages: [contentStage({ env, sleep: async () => {} })],
+      ledger,
+      settings: { content: { model: fake.model } },
+      workDir,
+      loadKb: defaultKbLoader,
+      log: silentLogger,
+      signal: new AbortController().signal,
+    });
+  return { repo, workDir, ledger, run };
 }

@@ -1,16 +1,9 @@
-import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Ledger } from "../../worker/ledger.ts";
-import { defaultKbLoader, runPipeline } from "../../worker/pipeline/runner.ts";
-import type { Logger } from "../../worker/pipeline/types.ts";
-import { contentStage } from "../../worker/steps/content-stage.ts";
 import { summariseUsage } from "../../worker/commands/usage.ts";
 import { FakeAnthropic } from "../fakes/anthropic.ts";
-import { repoDir } from "./helpers.ts";
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+import { contentPipeline } from "./helpers.ts";
 
 let fake: FakeAnthropic;
 beforeEach(async () => {
@@ -21,27 +14,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-/** A copy of the repository's kb/ in a temp "checkout", plus a work dir and a ledger. */
-async function setup() {
-  const repo = await mkdtemp(join(tmpdir(), "content-repo-"));
-  await cp(join(repoDir, "kb"), join(repo, "kb"), { recursive: true });
-  const workDir = await mkdtemp(join(tmpdir(), "content-work-"));
-  const ledger = Ledger.open(join(workDir, "ledger.sqlite"));
-  const env = { ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: fake.baseURL };
-  const run = () =>
-    runPipeline({
-      job: null,
-      snapshot: { dir: repo, sha: null, repository: "local", branch: "main", changes: null },
-      stages: [contentStage({ env, sleep: async () => {} })],
-      ledger,
-      settings: { content: { model: fake.model } },
-      workDir,
-      loadKb: defaultKbLoader,
-      log: silent,
-      signal: new AbortController().signal,
-    });
-  return { repo, ledger, run };
-}
+const setup = () => contentPipeline(fake);
 
 describe("content stage in the real runner and ledger", () => {
   it("writes every script once; the same push again costs 0 requests and 0 tokens", async () => {
