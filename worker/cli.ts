@@ -3,7 +3,7 @@
  */
 import { Command } from "commander";
 import { commandModules } from "./commands/index.ts";
-import { maskSecrets } from "./log.ts";
+import { maskSecrets, processSecrets } from "./log.ts";
 
 const program = new Command("factory")
   .description("Agent Factory: turn a knowledge base into narrated lesson videos on this machine")
@@ -16,11 +16,8 @@ try {
 } catch (e) {
   // Commands throw errors whose message says what to do; the owner needs that sentence, not a
   // stack trace. FACTORY_DEBUG=1 shows the stack for a bug report.
-  const env = process.env;
-  const secrets = [env.WORKER_TOKEN, env.GITHUB_TOKEN, env.ANTHROPIC_API_KEY, env.ELEVENLABS_API_KEY, env.GOOGLE_TTS_API_KEY]
-    .filter((s): s is string => typeof s === "string" && s.length >= 4);
-  const text = env.FACTORY_DEBUG ? String((e as Error).stack ?? e) : (e as Error).message ?? String(e);
-  console.error(`factory: ${maskSecrets(text, secrets)}`);
+  const text = process.env.FACTORY_DEBUG ? String((e as Error).stack ?? e) : (e as Error).message ?? String(e);
+  console.error(`factory: ${maskSecrets(text, processSecrets(null))}`);
   console.error("(docs/troubleshooting.md lists every message and its fix)");
   process.exitCode = process.exitCode || 1;
 }

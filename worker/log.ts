@@ -8,6 +8,7 @@
  * Secrets never reach a line: values registered as secrets are masked wherever they appear
  * (message or fields), and fields whose names look secret (token, authorization, …) are masked.
  */
+import type { WorkerConfig } from "./config.ts";
 import type { Logger } from "./pipeline/types.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -57,6 +58,29 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     };
   };
   return make(opts.fields ?? {});
+}
+
+/**
+ * Every secret this process may hold, from the configuration when it is loaded, else from the
+ * environment: masked in log lines and in the CLI's error messages (an SDK error or a URL may
+ * quote one).
+ */
+export function processSecrets(
+  config: Pick<WorkerConfig, "workerToken" | "githubToken"> | null,
+  env: Record<string, string | undefined> = process.env,
+): string[] {
+  return [
+    config?.workerToken ?? env.WORKER_TOKEN,
+    config?.githubToken ?? env.GITHUB_TOKEN,
+    env.ANTHROPIC_API_KEY,
+    env.ELEVENLABS_API_KEY,
+    env.GOOGLE_TTS_API_KEY,
+  ].filter((s): s is string => typeof s === "string" && s.length >= 4);
+}
+
+/** The process-wide logger, with every secret of {@link processSecrets} masked. `write` replaces stderr. */
+export function createProcessLogger(config: WorkerConfig | null, write?: (line: string) => void): Logger {
+  return createLogger({ secrets: processSecrets(config), ...(write ? { write, json: false } : {}) });
 }
 
 /** A logger that drops everything (library calls without a logger). */

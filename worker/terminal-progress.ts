@@ -6,7 +6,7 @@
 import cliProgress from "cli-progress";
 import type { Progress } from "../shared/jobs.ts";
 import type { WorkerConfig } from "./config.ts";
-import { createProcessLogger } from "./commands/worker.ts";
+import { createProcessLogger } from "./log.ts";
 import type { Logger } from "./pipeline/types.ts";
 
 /** A bar and the logger that writes above it. */

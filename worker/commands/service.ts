@@ -26,7 +26,7 @@ interface ServiceOptions {
   platform?: string;
 }
 
-function specFor(opts: ServiceOptions, home: string): ServiceSpec {
+function specFor(opts: ServiceOptions): ServiceSpec {
   const workingDir = resolve(opts.dir ?? process.cwd());
   return {
     nodePath: process.execPath,
@@ -56,7 +56,7 @@ function runAll(commands: string[][]): void {
 export function installService(opts: ServiceOptions): string {
   const platform = (opts.platform ?? process.platform) as NodeJS.Platform;
   const home = opts.home ?? homedir();
-  const spec = specFor(opts, home);
+  const spec = specFor(opts);
   if (!existsSync(join(spec.workingDir, "factory.config.json")) && !process.env.RELAY_URL) {
     throw new Error(
       `No factory.config.json in ${spec.workingDir}. Run "npx factory init" there first (or pass --dir <folder with factory.config.json>).`,
@@ -99,7 +99,7 @@ export function registerServiceCommands(program: Command): void {
         console.log("Status:  systemctl --user status agent-factory-worker");
         console.log("To keep it running while you are logged out: sudo loginctl enable-linger $USER");
       } else if (platform === "darwin") {
-        console.log(`Logs:    tail -f ${join(specFor(opts, homedir()).logDir, "worker.log")}`);
+        console.log(`Logs:    tail -f ${join(specFor(opts).logDir, "worker.log")}`);
       }
     });
   service
@@ -116,7 +116,7 @@ export function registerServiceCommands(program: Command): void {
     .option("--platform <name>", "linux or darwin (default: this machine)")
     .action((opts: ServiceOptions) => {
       const platform = opts.platform ?? process.platform;
-      const spec = specFor(opts, homedir());
+      const spec = specFor(opts);
       process.stdout.write(platform === "darwin" ? launchdPlist(spec) : systemdUnit(spec));
     });
 }

@@ -16,7 +16,7 @@ import {
 } from "../../shared/jobs.ts";
 import { ConfigError, loadConfig, requireRelay, type WorkerConfig } from "../config.ts";
 import { Ledger } from "../ledger.ts";
-import { createLogger } from "../log.ts";
+import { createProcessLogger } from "../log.ts";
 import { runLoop, systemClock, type Clock, type JobHandler, type WakeSource } from "../loop.ts";
 import { WakeChannel } from "../wake.ts";
 import { defaultKbLoader, runPipeline, type KbLoader, type PipelineOutcome } from "../pipeline/runner.ts";
@@ -37,13 +37,8 @@ export interface WorkerParts {
   clock?: Clock;
 }
 
-/** The process-wide logger, with every configured secret masked. `write` replaces stderr. */
-export function createProcessLogger(config: WorkerConfig | null, write?: (line: string) => void): Logger {
-  const env = process.env;
-  // Every key the worker may hold, so a message that quotes one (an SDK error, a URL) is masked.
-  const secrets = [config?.workerToken, config?.githubToken, env.ANTHROPIC_API_KEY, env.ELEVENLABS_API_KEY, env.GOOGLE_TTS_API_KEY];
-  return createLogger({ secrets, ...(write ? { write, json: false } : {}) });
-}
+// Re-exported: the commands import it from here with the rest of the worker runtime.
+export { createProcessLogger };
 
 /** Where the sync of a job should go. */
 export interface JobTarget {
