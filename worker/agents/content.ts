@@ -28,15 +28,9 @@ import {
 } from "./prompt.ts";
 import { MAX_WAIT_MS, isRetryableStatus, retryDelayMs, sleep as realSleep } from "./retry.ts";
 
-/** Tokens one script cost, as the Messages API counts them. */
-export interface TokenUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreationInputTokens: number;
-  cacheReadInputTokens: number;
-}
+import { type TokenUsage, zeroUsage } from "./usage.ts";
 
-export const zeroUsage = (): TokenUsage => ({ inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 });
+export { type TokenUsage, zeroUsage };
 
 /** What to tell a user whose key was refused. Never includes the key. */
 export const INVALID_KEY_MESSAGE =

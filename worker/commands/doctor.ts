@@ -4,7 +4,6 @@
  */
 import type { Command } from "commander";
 import { loadConfig } from "../config.ts";
-import { checkAnthropic, checkVoice, checkYouTube } from "../doctor/service-checks.ts";
 import { formatReport, machineProbes, runDoctor } from "../doctor/checks.ts";
 import { ffmpegPath } from "../media/ffmpeg.ts";
 
@@ -23,6 +22,8 @@ export function registerDoctorCommand(program: Command): void {
       }
       const probes = machineProbes(config, () => ffmpegPath());
       if (!(config instanceof Error)) {
+        // Imported on use: the service checks load the Anthropic SDK and googleapis (about 1 s).
+        const { checkAnthropic, checkVoice, checkYouTube } = await import("../doctor/service-checks.ts");
         const c = config;
         probes.extra = [() => checkAnthropic(process.env), () => checkYouTube(c), async () => checkVoice(c, process.env)];
       }

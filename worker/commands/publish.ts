@@ -14,7 +14,6 @@ import { silentLogger } from "../log.ts";
 import type { PipelineSettings } from "../pipeline/types.ts";
 import { toStepError } from "../publish/errors.ts";
 import { approveLocal, readLocalMetadata } from "../publish/local.ts";
-import { authorizedClient } from "../publish/oauth.ts";
 import {
   findLesson,
   formatReviewList,
@@ -24,7 +23,7 @@ import {
   type PublishedLesson,
 } from "../publish/review.ts";
 import { publishSettings } from "../publish/settings.ts";
-import { YouTubePublisher } from "../publish/youtube.ts";
+import type { YouTubePublisher } from "../publish/youtube.ts";
 import { configOrExit, EXIT } from "./worker.ts";
 
 /** What the publish commands need; the CLI passes the real config, tests their own. */
@@ -46,6 +45,11 @@ function lessonsOf(env: PublishCommandEnv): PublishedLesson[] {
 }
 
 async function youtubeFor(env: PublishCommandEnv): Promise<YouTubePublisher> {
+  // Imported on use: googleapis takes about 1 s to load, which local publishing never needs.
+  const [{ YouTubePublisher }, { authorizedClient }] = await Promise.all([
+    import("../publish/youtube.ts"),
+    import("../publish/oauth.ts"),
+  ]);
   const s = publishSettings(env.settings);
   return new YouTubePublisher({
     auth: await authorizedClient(s.youtube),

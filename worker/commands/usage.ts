@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type TokenUsage, zeroUsage } from "../agents/content.ts";
+import { type TokenUsage, zeroUsage } from "../agents/usage.ts";
 import { PRICES_AS_OF, costUsd, priceOf } from "../agents/pricing.ts";
 import { Ledger, type StepRun } from "../ledger.ts";
 import { EXIT, configOrExit } from "./worker.ts";

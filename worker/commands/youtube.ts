@@ -4,7 +4,6 @@
  */
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
-import { readClientFile, runInstalledAppFlow } from "../publish/oauth.ts";
 import { publishSettings } from "../publish/settings.ts";
 import { configOrExit, EXIT } from "./worker.ts";
 
@@ -36,6 +35,8 @@ export function registerYouTubeCommands(program: Command): void {
         const yt = publishSettings(config.settings).youtube;
         const clientFile = opts.client ?? yt.clientFile;
         const tokenFile = opts.token ?? yt.tokenFile;
+        // Imported on use: googleapis takes about 1 s to load, which every other command would pay.
+        const { readClientFile, runInstalledAppFlow } = await import("../publish/oauth.ts");
         const client = await readClientFile(clientFile, yt.tokenUrl === "https://oauth2.googleapis.com/token" ? undefined : yt.tokenUrl);
         const stop = new AbortController();
         process.once("SIGINT", () => stop.abort());
