@@ -1,0 +1,123 @@
+import { Resvg } from "@resvg/resvg-js";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Visual } from "../../shared/visual.ts";
+import { ASSETS_DIR } from "../../worker/media/fonts.ts";
+import { visualSteps, visualSvg } from "../../worker/media/visuals/index.ts";
+import { rungPower } from "../../worker/media/visuals/ladder.ts";
+import { FormulaError, layoutFormula } from "../../worker/media/visuals/formula.ts";
+import { measureWith, readMetrics } from "../../worker/media/visuals/metrics.ts";
+import { highlightLine } from "../../worker/media/visuals/st-code.ts";
+import { formatTick, tickStep } from "../../worker/media/visuals/timing.ts";
+import type { VisualTheme } from "../../worker/media/visuals/theme.ts";
+
+const fontFiles = ["Inter-Regular.ttf", "Inter-Bold.ttf", "JetBrainsMono-Regular.ttf"].map((f) => join(ASSETS_DIR, "fonts", f));
+const metrics = { sans: readMetrics(fontFiles[0]!), bold: readMetrics(fontFiles[1]!), mono: readMetrics(fontFiles[2]!) };
+const theme: VisualTheme = {
+  text: "#f8fafc", muted: "#94a3b8", accent: "#f59e0b", panel: "#1e293b", live: "#22c55e",
+  sans: "Inter", sansBold: "Inter", mono: "JetBrains Mono",
+  measure: (s, size, face) => measureWith(metrics[face], s, size),
+};
+const box = { x: 60, y: 60, width: 1000, height: 700 };
+
+const sealIn = Visual.parse({
+  kind: "ladder",
+  rungs: [{ groups: [[[{ type: "no", tag: "Start" }], [{ type: "no", tag: "Motor" }]], [[{ type: "nc", tag: "Stop" }]], [[{ type: "coil", tag: "Motor" }]]] }],
+  steps: [{ on: [] }, { on: ["Start"] }, { on: ["Motor"] }, { on: ["Motor", "Stop"] }],
+});
+
+function pixelsOf(svg: string): Buffer {
+  return new Resvg(`<svg xmlns="http://www.w3.org/2000/svg" width="1120" height="820">${svg}</svg>`, {
+    font: { fontFiles, loadSystemFonts: false, defaultFontFamily: "Inter" },
+  }).render().pixels;
+}
+
+describe("structured visuals", () => {
+  it("a ladder rung energises its coil only through a closed path", () => {
+    if (sealIn.kind !== "ladder") throw new Error("not a ladder");
+    const coilPowered = (on: string[]) => rungPower(sealIn.rungs[0]!, new Set(on)).groupIn.at(-2)!;
+    expect(coilPowered([])).toBe(false);
+    expect(coilPowered(["Start"])).toBe(true);
+    expect(coilPowered(["Motor"])).toBe(true); // the seal-in holds
+    expect(coilPowered(["Motor", "Stop"])).toBe(false); // pressing Stop opens the NC contact
+  });
+
+  it("each build-up step of a ladder draws a different picture", () => {
+    const frames = [0, 1, 2, 3].map((s) => pixelsOf(visualSvg(sealIn, box, s, theme)));
+    expect(visualSteps(sealIn)).toBe(4);
+    expect(frames[0]!.equals(frames[1]!)).toBe(false);
+    expect(frames[2]!.equals(frames[3]!)).toBe(false);
+  });
+
+  it("typesets a power as a smaller raised digit and a product as ×, never as code", () => {
+    const out: string[] = [];
+    layoutFormula("P = I^2 * R", 100, theme).draw(0, 200, out);
+    const svg = out.join("");
+    expect(svg).not.toContain("^");
+    expect(svg).not.toContain(">*<");
+    expect(svg).toContain(">×<");
+    const two = svg.match(/<text x="[\d.]+" y="([\d.]+)"[^>]*font-size="([\d.]+)"[^>]*>2</)!;
+    expect(Number(two[2])).toBeLessThan(100);
+    expect(Number(two[1])).toBeLessThan(200);
+  });
+
+  it("stacks a division as a fraction with a bar", () => {
+    const out: string[] = [];
+    const p = layoutFormula("I = V / R", 100, theme);
+    p.draw(0, 200, out);
+    expect(out.join("")).toMatch(/<rect [^>]*width=/);
+    expect(p.asc + p.desc).toBeGreaterThan(150);
+  });
+
+  it("names the place a formula cannot be read", () => {
+    expect(() => layoutFormula("P = I ^", 100, theme)).toThrow(FormulaError);
+    expect(() => layoutFormula("P = I $ R", 100, theme)).toThrow(/character 7/);
+  });
+
+  it("highlights ST keywords, literals and comments", () => {
+    const roles = highlightLine("IF Start THEN T1(PT := T#5s); END_IF (* go *)");
+    expect(roles.find((r) => r.text === "IF")?.role).toBe("kw");
+    expect(roles.find((r) => r.text.startsWith("T#5s"))?.role).toBe("literal");
+    expect(roles.at(-1)?.role).toBe("comment");
+  });
+
+  it("labels a timing axis in the unit that reads best", () => {
+    expect(tickStep(10_000)).toBe(2000);
+    expect(formatTick(2000, 10_000)).toBe("2 s");
+    expect(formatTick(250, 1000)).toBe("250 ms");
+  });
+
+  it("refuses a table row that does not match its header, and an edge to an unknown node", () => {
+    const t = Visual.safeParse({ kind: "table", header: ["A", "B"], rows: [["0"]] });
+    expect(t.success).toBe(false);
+    expect(JSON.stringify(t.error?.issues)).toMatch(/row 1 has 1 cells; the header has 2/);
+    const f = Visual.safeParse({ kind: "flow", nodes: [{ id: "a", label: "A" }], edges: [{ from: "a", to: "b" }] });
+    expect(JSON.stringify(f.error?.issues)).toMatch(/node \\"b\\", which is not in nodes/);
+  });
+
+  it("measures text with the font's own advances", () => {
+    const narrow = measureWith(metrics.sans, "iiii", 100);
+    const wide = measureWith(metrics.sans, "MMMM", 100);
+    expect(wide).toBeGreaterThan(narrow * 2.5);
+    expect(measureWith(metrics.mono, "iiii", 100)).toBeCloseTo(measureWith(metrics.mono, "MMMM", 100), 5);
+  });
+
+  it("draws every kind inside its box with resvg", () => {
+    const samples = [
+      sealIn,
+      { kind: "st", code: "Motor := (Start OR Motor) AND NOT Stop;", steps: [[1]] },
+      { kind: "timing", durationMs: 5000, signals: [{ name: "IN", points: [[0, 0], [1000, 1]] }, { name: "Q", points: [[0, 0], [3000, 1]] }] },
+      { kind: "formula", lines: ["V_out = V_in * R_2 / (R_1 + R_2)"], legend: [["R_1", "upper resistor"]] },
+      { kind: "flow", nodes: [{ id: "a", label: "Read inputs" }, { id: "b", label: "Run program" }], edges: [{ from: "a", to: "b" }, { from: "b", to: "a" }] },
+      { kind: "table", header: ["Address", "Tag"], rows: [["%I0.0", "Start"], ["%Q0.0", "Motor"]] },
+    ].map((s) => Visual.parse(s));
+    for (const v of samples) {
+      const svg = visualSvg(v, box, visualSteps(v) - 1, theme);
+      for (const m of svg.matchAll(/\bx="(-?[\d.]+)"/g)) {
+        expect(Number(m[1]), `${v.kind} draws at x=${m[1]}`).toBeGreaterThanOrEqual(box.x - 1);
+        expect(Number(m[1])).toBeLessThanOrEqual(box.x + box.width + 1);
+      }
+      expect(pixelsOf(svg).some((b) => b !== 0)).toBe(true);
+    }
+  });
+});
