@@ -3,6 +3,7 @@
  * (scripts, media, uploads). zod only, no I/O; types are inferred, never written twice.
  */
 import { z } from "zod";
+import { Visual } from "./visual.ts";
 
 /** A slug that is safe as a file name and a path segment: `ohms-law`, `ton-timer`. */
 export const Slug = z
@@ -35,6 +36,11 @@ export const PLCAtom = z.object({
   level: Level,
   sources: z.array(Source).min(1, "cite at least one source"),
   safetyNotes: z.array(z.string()).default([]),
+  /**
+   * Structured diagrams for the lesson, each tied to a `## ` section of the body by its heading
+   * (optional: without them the writer derives what it can, e.g. formulas and tables).
+   */
+  visuals: z.array(z.object({ section: z.string().min(1).max(100), visual: Visual })).max(12).optional(),
   version: z.number().int().min(1),
 });
 export type PLCAtom = z.infer<typeof PLCAtom>;
@@ -68,7 +74,10 @@ export const ScriptSection = z.object({
   heading: z.string().min(1).max(100),
   narration: z.string().min(1),
   bullets: z.array(z.string().min(1).max(120)).max(6),
+  /** Free text from older scripts and atoms ("> Visual: ..."): kept, drawn only when no `visual` is given. */
   visualHint: z.string().max(300).optional(),
+  /** The diagram the slide draws, built up as the narration goes. */
+  visual: Visual.optional(),
 });
 export type ScriptSection = z.infer<typeof ScriptSection>;
 
@@ -104,6 +113,8 @@ export const NarrationClip = z.object({
   path: z.string(), // relative to the artifacts dir
   durationSec: z.number().positive(),
   text: z.string(),
+  /** [start, end] seconds of each whitespace-separated word of `text`, from the voice's own timings where it gives them. */
+  words: z.array(z.tuple([z.number(), z.number()])).optional(),
 });
 export type NarrationClip = z.infer<typeof NarrationClip>;
 

@@ -121,3 +121,16 @@ describe("structured visuals", () => {
     }
   });
 });
+
+describe("formula notation people type", () => {
+  it("reads a lone x as a product and a number with its unit as one quantity", () => {
+    const out: string[] = [];
+    layoutFormula("24 V / 0.1 A = 240 ohms", 100, theme).draw(0, 200, out);
+    const svg = out.join("");
+    expect(svg).toContain(">Ω<");
+    const mul: string[] = [];
+    layoutFormula("V = I x R", 100, theme).draw(0, 200, mul);
+    expect(mul.join("")).toContain(">×<");
+    expect(mul.join("")).not.toContain(">x<");
+  });
+});

@@ -4,10 +4,12 @@
  * `writer: "offline"` in the provenance. Deterministic: the same input gives byte-identical output.
  *
  * Mapping: each `## ` section of the body becomes a script section; its paragraphs become the
- * narration, its list items the on-screen bullets, and a `> Visual: …` line the visual hint.
+ * narration, its list items the on-screen bullets, a `> Visual: …` line the visual hint, and the
+ * atom's `visuals` entry (or a table or the formulas in the section) its structured diagram.
  * Safety notes get their own section; the summary is the hook.
  */
-import type { ScriptSection, VideoScript } from "../../shared/models.ts";
+import type { PLCAtom, ScriptSection, VideoScript } from "../../shared/models.ts";
+import { Visual } from "../../shared/visual.ts";
 import { finishScript } from "./finish.ts";
 import { PROMPT_VERSION, type ScriptDraft, type WriterInput } from "./prompt.ts";
 
@@ -61,6 +63,8 @@ interface RawSection {
   paragraphs: string[];
   bullets: string[];
   visual?: string;
+  /** Rows of a Markdown table in the section, cells trimmed (separator rows dropped). */
+  table?: string[][];
 }
 
 /** Splits a Markdown body into `## ` sections (text before the first heading becomes "Introduction"). */
@@ -81,7 +85,12 @@ export function parseBody(body: string, fallbackHeading: string): RawSection[] {
     const heading = /^##\s+(.+)$/.exec(line);
     const bullet = /^(?:[-*+]|\d+[.)])\s+(.+)$/.exec(line);
     const visual = /^>\s*visual:\s*(.+)$/i.exec(line);
-    if (heading) {
+    const tableRow = /^\|(.+)\|$/.exec(line);
+    if (tableRow) {
+      flush();
+      const cells = tableRow[1]!.split("|").map((c) => plainText(c));
+      if (!cells.every((c) => /^:?-{2,}:?$/.test(c))) (current.table ??= []).push(cells);
+    } else if (heading) {
       close();
       current = { heading: plainText(heading[1]!), paragraphs: [], bullets: [] };
     } else if (visual) {
@@ -102,7 +111,32 @@ function sentences(text: string): string[] {
   return text.split(/(?<=[.!?])\s+/).filter(Boolean);
 }
 
-function toSection(raw: RawSection): ScriptSection {
+/** A formula as typed in a bullet ("V = I x R: voltage equals ..."): the part before the colon. */
+const FORMULA = /^[A-Za-z0-9_ .^*/+×()-]+=[A-Za-z0-9_ .^*/+×()-]+$/;
+
+/**
+ * The diagram of a section without a model: the atom's own `visuals` entry for this heading,
+ * else a table written in the section, else the formulas of its bullets. Nothing is invented.
+ */
+export function deriveVisual(raw: RawSection, atom: Pick<PLCAtom, "visuals">): Visual | undefined {
+  const given = atom.visuals?.find((v) => v.section.trim().toLowerCase() === raw.heading.trim().toLowerCase());
+  if (given) return given.visual;
+  if (raw.table && raw.table.length >= 2) {
+    const t = Visual.safeParse({ kind: "table", header: raw.table[0], rows: raw.table.slice(1, 9) });
+    if (t.success) return t.data;
+  }
+  const lines = raw.bullets
+    .flatMap((b) => b.split(":")[0]!.split(/\s+and\s+/))
+    .map((f) => f.trim())
+    .filter((f) => FORMULA.test(f) && /[=]/.test(f) && f.length <= 80);
+  if (lines.length) {
+    const f = Visual.safeParse({ kind: "formula", lines: [...new Set(lines)].slice(0, 4) });
+    if (f.success) return f.data;
+  }
+  return undefined;
+}
+
+function toSection(raw: RawSection, atom: Pick<PLCAtom, "visuals">): ScriptSection {
   const withStop = (s: string) => (/[.!?…]$/.test(s) ? s : `${s}.`);
   const narration = raw.paragraphs.length ? raw.paragraphs.join(" ") : raw.bullets.map(withStop).join(" ");
   // Without list items, the first sentences stand in, shorter, so the slide stays readable.
@@ -111,6 +145,8 @@ function toSection(raw: RawSection): ScriptSection {
     : sentences(narration).slice(0, 3).map((b) => clip(b, DERIVED_BULLET_CHARS));
   const section: ScriptSection = { heading: clip(raw.heading, 100), narration: speakable(narration), bullets };
   if (raw.visual) section.visualHint = clip(raw.visual, 300);
+  const visual = deriveVisual(raw, atom);
+  if (visual) section.visual = visual;
   return section;
 }
 
@@ -136,7 +172,7 @@ function tags(input: WriterInput): string[] {
 /** The script draft the offline writer makes; exported for tests and the benchmark. */
 export function offlineDraft(input: WriterInput): ScriptDraft {
   const { atom } = input;
-  const sections = parseBody(atom.body, atom.title).map(toSection);
+  const sections = parseBody(atom.body, atom.title).map((raw) => toSection(raw, atom));
   if (atom.safetyNotes.length) {
     sections.push({
       heading: "Safety",

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { type PLCAtom, VideoScript } from "../../shared/models.ts";
 
 /** Bump when the prompt or tool changes what a script would be: every script is then rewritten. */
-export const PROMPT_VERSION = "script-v1";
+export const PROMPT_VERSION = "script-v2";
 
 /** The forced tool through which the model returns a script (structured output). */
 export const SCRIPT_TOOL_NAME = "submit_video_script";
@@ -54,7 +54,7 @@ Rules:
 2. Keep every safety note of the atom, in substance, in the narration of a section where it matters (or a final "Safety" section). Never soften a safety note, and never suggest bypassing a guard, an interlock, an emergency stop or lockout/tagout.
 3. Follow the atom's own "## " sections in order: one script section per atom section, same topic, a heading of at most 60 characters. You may merge two very short sections; do not invent new topics.
 4. Narration is spoken English for a listener, not a reader: short sentences, active voice, second person, no Markdown, no URLs, no symbols a text-to-speech voice would stumble on (say "ohms", "times", "percent", "milliamps"). Expand abbreviations the first time they appear.
-5. Each section has 2 to 5 on-screen bullets of at most 80 characters: keywords and formulas, not sentences copied from the narration. Give a visualHint (one sentence describing a simple diagram or animation a slide renderer can draw) when the atom suggests one.
+5. Each section has 2 to 5 on-screen bullets of at most 80 characters: keywords and formulas, not sentences copied from the narration. When a diagram teaches the section better than words, give \`visual\` (structured; the slide draws it and builds it up step by step while the narration goes): "ladder" (rungs of contacts no/nc, coils, set/reset, boxes, parallel branches; steps list the TRUE tags in the order the narration walks through them), "st" (Structured Text, at most 24 lines; steps list the lines to highlight), "timing" (signals as [ms, level] points: IN, Q, ET of a timer; markers), "formula" (plain notation: "P = I^2 * R", "I = V / R"; a legend of symbols), "flow" (boxes and arrows, in order), "table" (truth table, addressing). When the atom gives a visual for a section, use it unchanged. Only facts of the atom; leave visual out rather than invent. A visualHint (one sentence) is optional.
 6. The hook is one or two sentences that state the practical problem this lesson solves. The outro recaps the key point in one sentence and, when a next lesson is given, names it.
 7. Prerequisites are listed with one-line summaries: assume the viewer knows them, refer to them by title when useful, and do not re-teach them.
 8. Length: about 110 to 160 spoken words per section and 2 to 5 minutes in total.
@@ -99,6 +99,7 @@ export function buildUserMessage(input: WriterInput): string {
     ``,
     `Sources:`,
     ...atom.sources.map((s) => `- ${s.title}${s.publisher ? ` (${s.publisher})` : ""}`),
+    ...(atom.visuals?.length ? [``, `Visuals given by the atom (use unchanged for these sections):`, ...atom.visuals.map((v) => `- "${v.section}": ${JSON.stringify(v.visual)}`)] : []),
     `</atom>`,
     ``,
     `Prerequisites the viewer has already watched:`,

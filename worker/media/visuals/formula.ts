@@ -16,7 +16,7 @@ interface Piece {
 
 const GREEK: Record<string, string> = {
   alpha: "α", beta: "β", gamma: "γ", delta: "δ", Delta: "Δ", theta: "θ", lambda: "λ", mu: "μ",
-  pi: "π", rho: "ρ", sigma: "σ", Sigma: "Σ", tau: "τ", phi: "φ", omega: "ω", Omega: "Ω", eta: "η",
+  ohm: "Ω", ohms: "Ω", pi: "π", rho: "ρ", sigma: "σ", Sigma: "Σ", tau: "τ", phi: "φ", omega: "ω", Omega: "Ω", eta: "η",
 };
 
 /** A formula the notation cannot read; the message says where. */
@@ -40,6 +40,8 @@ function tokenize(src: string): Tok[] {
     }
     const at = pos + m[0].length - (m[1] ?? m[2] ?? m[3] ?? "").length;
     if (m[1]) toks.push({ kind: "num", text: m[1], at });
+    // A lone "x" between terms is the multiplication sign people type ("V = I x R").
+    else if (m[2] === "x" || m[2] === "X") toks.push({ kind: "op", text: "*", at });
     else if (m[2]) toks.push({ kind: "id", text: m[2], at });
     else toks.push({ kind: "op", text: m[3]!, at });
     pos = re.lastIndex;
@@ -110,7 +112,15 @@ export function layoutFormula(src: string, size: number, t: VisualTheme): Piece 
   function term(sz: number): Piece {
     let acc: Piece[] = [stripParens(power(sz))].map((p) => p);
     let accRaw = acc;
-    for (let tk = peek(); tk && ["*", "×", "·", "/", "÷"].includes(tk.text); tk = peek()) {
+    for (let tk = peek(); tk && (["*", "×", "·", "/", "÷", "("].includes(tk.text) || tk.kind !== "op"); tk = peek()) {
+      // Juxtaposition ("24 V", "2 pi f") is a product written without a sign: a thin space.
+      if (tk.kind !== "op" || tk.text === "(") {
+        const next = power(sz);
+        const thin: Piece = { w: sz * 0.18, asc: 0, desc: 0, draw: () => {} };
+        acc = [...acc, thin, next.piece];
+        accRaw = acc;
+        continue;
+      }
       i++;
       if (tk.text === "/" || tk.text === "÷") {
         const den = power(sz * 0.9);
