@@ -90,6 +90,21 @@ export const Provenance = z.object({
   createdAt: z.string().optional(),
 });
 
+/**
+ * A Short, written as its own piece for a phone: one idea, a hook said in the first two seconds,
+ * at most about 60 s of speech (≈ 150 words in all), a real ending that points to the full lesson.
+ */
+export const ShortScript = z.object({
+  /** The Short's YouTube title (the publisher adds #Shorts). */
+  title: z.string().min(3).max(90),
+  hook: z.string().min(1).max(160),
+  narration: z.string().min(1).max(700),
+  /** Closes the idea and points to the full lesson ("The full lesson is linked below."). */
+  ending: z.string().min(1).max(200),
+  visual: Visual.optional(),
+});
+export type ShortScript = z.infer<typeof ShortScript>;
+
 /** A lesson script written from one atom. */
 export const VideoScript = z.object({
   atomId: Slug,
@@ -97,6 +112,8 @@ export const VideoScript = z.object({
   hook: z.string().min(1),
   sections: z.array(ScriptSection).min(1).max(12),
   outro: z.string().min(1),
+  /** The Short made from this lesson; older scripts have none (the render then cuts one from the lesson). */
+  short: ShortScript.optional(),
   youtube: z.object({
     title: z.string().min(3).max(100),
     description: z.string().max(5000),
@@ -130,6 +147,7 @@ export const MediaAssets = z.object({
   }),
   lesson: z.string().optional(), // 1920x1080 mp4
   short: z.string().optional(), // 1080x1920 mp4
+  shortSec: z.number().positive().optional(),
   thumbnail: z.string().optional(), // 1280x720 png
   captionsSrt: z.string().optional(),
   captionsVtt: z.string().optional(),

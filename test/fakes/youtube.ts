@@ -59,6 +59,8 @@ export class FakeYouTube {
   /** Access tokens handed out; API calls must carry one of them. */
   readonly accessTokens = new Set<string>();
   readonly videos = new Map<string, FakeVideo>();
+  /** videos.update calls with part=snippet (each costs 50 units on YouTube). */
+  snippetUpdates = 0;
   readonly sessions = new Map<string, Session>();
   readonly playlists = new Map<string, { id: string; snippet: { title: string; description: string }; status: { privacyStatus: string } }>();
   readonly playlistItems: { id: string; playlistId: string; videoId: string }[] = [];
@@ -377,11 +379,20 @@ export class FakeYouTube {
   }
 
   private async updateVideo(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const body = (await readJson(req)) as { id?: string; status?: FakeVideo["status"] } | null;
+    const body = (await readJson(req)) as { id?: string; status?: FakeVideo["status"]; snippet?: Partial<FakeVideo["snippet"]> } | null;
     const parts = partsOf(url);
-    if (!parts.has("status") || parts.size !== 1) return this.problem(res, `videos.update part=${url.searchParams.getAll("part").join(",")}, expected status`);
+    if (parts.size !== 1 || !(parts.has("status") || parts.has("snippet"))) return this.problem(res, `videos.update part=${url.searchParams.getAll("part").join(",")}, expected status or snippet`);
     const video = this.videos.get(body?.id ?? "");
     if (!video) return json(res, 404, { error: { code: 404, message: "Video not found." } });
+    if (parts.has("snippet")) {
+      // YouTube replaces the whole snippet: title and categoryId are required, the rest is reset if omitted.
+      const sn = body!.snippet;
+      if (!sn?.title || !sn.categoryId) return this.problem(res, "videos.update part=snippet without title and categoryId");
+      if (Buffer.byteLength(sn.description ?? "") > 5000 || /[<>]/.test(sn.description ?? "")) return this.problem(res, "description over 5000 bytes or with < >");
+      this.snippetUpdates++;
+      video.snippet = { ...sn, title: sn.title, description: sn.description ?? "", publishedAt: video.snippet.publishedAt };
+      return json(res, 200, publicVideo(video));
+    }
     const status = body!.status;
     if (!status?.privacyStatus) return this.problem(res, "videos.update without status.privacyStatus (it would reset to defaults)");
     if (status.publishAt && status.privacyStatus !== "private") return this.problem(res, "publishAt needs privacyStatus private");

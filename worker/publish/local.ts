@@ -1,7 +1,7 @@
 /**
  * The local publisher: what would go to YouTube, written into a folder instead —
- * `<folder>/<course>/<atom>/` with lesson.mp4, captions (.srt/.vtt), thumbnail.png and
- * metadata.json. Used when there are no YouTube credentials (the demo uses it).
+ * `<folder>/<course>/<atom>/` with lesson.mp4, its Short (short.mp4, 1080×1920), captions
+ * (.srt/.vtt), thumbnail.png and metadata.json. Used when there are no YouTube credentials (the demo uses it).
  *
  * The folder is built beside its final place and renamed over it, so a reader never sees half
  * a lesson and a re-run replaces rather than mixes.
@@ -36,7 +36,7 @@ export interface LocalPublishInput {
   atomId: string;
   courseId: string | null;
   /** Absolute source files by role: video (required), captionsSrt, captionsVtt, thumbnail. */
-  files: { video: string; captionsSrt?: string; captionsVtt?: string; thumbnail?: string };
+  files: { video: string; captionsSrt?: string; captionsVtt?: string; thumbnail?: string; short?: string };
   title: string;
   description: string;
   tags: string[];
@@ -55,6 +55,7 @@ const TARGET_NAMES: Record<string, string> = {
   captionsSrt: "captions",
   captionsVtt: "captions",
   thumbnail: "thumbnail",
+  short: "short",
 };
 
 /** Writes the lesson folder and returns its path and metadata. */

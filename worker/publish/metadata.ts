@@ -55,6 +55,24 @@ export function lessonMetadata(script: VideoScript): LessonMetadata {
   return { title, description, tags };
 }
 
+/**
+ * Title and description of a lesson's Short: its own title with #Shorts (YouTube files any
+ * vertical video up to 3 minutes as a Short; the tag helps search), the hook, and the link to
+ * the full lesson. Older scripts without a Short part borrow the lesson's title and hook.
+ */
+export function shortMetadata(script: VideoScript, lessonUrl: string): LessonMetadata {
+  const base = clean(script.short?.title ?? script.youtube.title);
+  const title = [...`${[...base].slice(0, 91).join("")} #Shorts`].slice(0, 100).join("");
+  const lead = clean(script.short?.hook ?? script.hook);
+  const description = cutBytes(`${lead}\n\nFull lesson: ${lessonUrl}\n\n#Shorts`, 5000);
+  return { title, description, tags: lessonMetadata(script).tags };
+}
+
+/** The line a lesson's description gains once its Short is up. */
+export function shortLink(shortUrl: string): string {
+  return `Short version: ${shortUrl}`;
+}
+
 /** The first course whose modules list the atom, or null. */
 export function courseOf(kb: KnowledgeBase | null, atomId: string): Course | null {
   return kb?.courses.find((c) => c.modules.some((m) => m.atoms.includes(atomId))) ?? null;

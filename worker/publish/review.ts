@@ -18,6 +18,9 @@ export interface PublishedLesson {
   publishAt?: string;
   /** For local lessons: the folder holding metadata.json. */
   localFolder?: string;
+  /** The lesson's Short on YouTube, approved together with it. */
+  shortVideoId?: string;
+  shortUrl?: string;
   finishedAt: number;
 }
 
@@ -35,7 +38,7 @@ export function publishedLessons(runs: readonly StepRun[]): PublishedLesson[] {
   for (const run of runs) {
     if (run.kind !== "publish" || run.state !== "done" || !run.output?.external?.videoId) continue;
     const atomId = run.key.replace(/^publish:/, "");
-    const data = (run.output.data ?? {}) as { url?: string; privacy?: string; publishAt?: string };
+    const data = (run.output.data ?? {}) as { url?: string; privacy?: string; publishAt?: string; shortUrl?: string };
     const ext = run.output.external;
     const videoId = ext.videoId!;
     const lesson: PublishedLesson = {
@@ -48,6 +51,8 @@ export function publishedLessons(runs: readonly StepRun[]): PublishedLesson[] {
       privacy: data.privacy ?? "private",
       ...(data.publishAt ? { publishAt: data.publishAt } : {}),
       ...(ext.localFolder ? { localFolder: ext.localFolder } : {}),
+      ...(ext.shortVideoId ? { shortVideoId: ext.shortVideoId } : {}),
+      ...(data.shortUrl ? { shortUrl: data.shortUrl } : {}),
       finishedAt: run.finishedAt ?? run.startedAt,
     };
     const id = `${run.repository}\u0000${atomId}`;

@@ -32,6 +32,8 @@ export const YouTubeSettings = z.object({
   /** One playlist per course, created when missing. */
   playlistPerCourse: z.boolean().default(true),
   playlistPrivacy: Privacy.default("private"),
+  /** Upload each lesson's Short too (its own upload, same privacy and review gate). */
+  shorts: z.boolean().default(true),
 });
 export type YouTubeSettings = z.infer<typeof YouTubeSettings>;
 

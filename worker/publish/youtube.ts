@@ -288,6 +288,30 @@ export class YouTubePublisher {
   }
 
   /**
+   * Appends `line` to a video's description unless it is there already (so a retry adds it
+   * once). videos.update replaces the whole snippet, so the current one is sent back with it.
+   */
+  async appendToDescription(videoId: string, line: string): Promise<boolean> {
+    const { data } = await this.api.videos.list({ part: ["snippet"], id: [videoId] });
+    const snippet = data.items?.[0]?.snippet;
+    if (!snippet) throw new Error(`Video ${videoId} is not on the channel any more (deleted?).`);
+    const description = snippet.description ?? "";
+    if (description.includes(line)) return false;
+    const next = `${description.trimEnd()}\n\n${line}`;
+    if (Buffer.byteLength(next) > 5000) return false; // the lesson's own text wins over the link
+    const body: youtube_v3.Schema$VideoSnippet = {
+      title: snippet.title ?? "",
+      description: next,
+      categoryId: snippet.categoryId ?? "27",
+      ...(snippet.tags ? { tags: snippet.tags } : {}),
+      ...(snippet.defaultLanguage ? { defaultLanguage: snippet.defaultLanguage } : {}),
+      ...(snippet.defaultAudioLanguage ? { defaultAudioLanguage: snippet.defaultAudioLanguage } : {}),
+    };
+    await this.api.videos.update({ part: ["snippet"], requestBody: { id: videoId, snippet: body } });
+    return true;
+  }
+
+  /**
    * Makes a video public now, or schedules it (`publishAt`, which YouTube requires to be private
    * until then). The whole status is sent back, because videos.update resets omitted fields.
    */

@@ -16,7 +16,7 @@ import { MediaAssets, VideoScript } from "../../shared/models.ts";
 import { StepError, stepKey, type PlannedStep, type Stage, type StepContext, type StepOutput } from "../pipeline/types.ts";
 import { toStepError } from "../publish/errors.ts";
 import { publishLocal } from "../publish/local.ts";
-import { courseOf, lessonMetadata } from "../publish/metadata.ts";
+import { courseOf, lessonMetadata, shortLink, shortMetadata } from "../publish/metadata.ts";
 import { authorizedClient } from "../publish/oauth.ts";
 import { publishSettings, type PublishSettings } from "../publish/settings.ts";
 import { writeBack } from "../publish/writeback.ts";
@@ -108,6 +108,7 @@ async function runPublish(
         ...(media.data.captionsSrt ? { captionsSrt: abs(media.data.captionsSrt)! } : {}),
         ...(media.data.captionsVtt ? { captionsVtt: abs(media.data.captionsVtt)! } : {}),
         ...(media.data.thumbnail ? { thumbnail: abs(media.data.thumbnail)! } : {}),
+        ...(media.data.short ? { short: abs(media.data.short)! } : {}),
       },
       ...meta,
       privacy: s.privacy,
@@ -150,11 +151,46 @@ async function runPublish(
       ctx,
       "yt",
     );
+    // The Short: its own upload (recorded under its own scope, so never twice), pointing to the
+    // lesson, and the lesson's description then links back to it.
+    let short: { videoId: string; url: string } | null = null;
+    if (media.data.short && s.youtube.shorts) {
+      ctx.progress(0.92, "uploading the Short");
+      const sm = shortMetadata(script.data, out.url);
+      const up = await publisher.publish(
+        {
+          videoFile: abs(media.data.short)!,
+          mimeType: "video/mp4",
+          ...sm,
+          privacy: s.privacy,
+          categoryId: s.youtube.categoryId,
+          language: s.youtube.language,
+          madeForKids: s.youtube.madeForKids,
+          playlist: null,
+        },
+        ctx,
+        "yt-short",
+      );
+      short = { videoId: up.videoId, url: up.url };
+      if (!ctx.recorded["yt-short.linked"]) {
+        await publisher.appendToDescription(out.videoId, shortLink(up.url));
+        ctx.record("yt-short.linked", up.videoId);
+      }
+    }
     ctx.progress(1, "published");
     return {
-      external: { videoId: out.videoId, ...(out.playlistId ? { playlistId: out.playlistId } : {}) },
-      data: { url: out.url, privacy: out.privacy, ...(out.publishAt ? { publishAt: out.publishAt } : {}) },
-      note: `${out.uploaded ? "uploaded" : "already on YouTube:"} ${out.url} (${out.privacy}; approve with \`factory publish approve ${atomId}\`)`,
+      external: {
+        videoId: out.videoId,
+        ...(out.playlistId ? { playlistId: out.playlistId } : {}),
+        ...(short ? { shortVideoId: short.videoId } : {}),
+      },
+      data: {
+        url: out.url,
+        privacy: out.privacy,
+        ...(out.publishAt ? { publishAt: out.publishAt } : {}),
+        ...(short ? { shortUrl: short.url } : {}),
+      },
+      note: `${out.uploaded ? "uploaded" : "already on YouTube:"} ${out.url}${short ? ` and its Short ${short.url}` : ""} (${out.privacy}; approve with \`factory publish approve ${atomId}\`)`,
     };
   } catch (err) {
     // Aborts propagate untouched so the runner reports "interrupted" and resumes next time.
