@@ -16,6 +16,7 @@ import { registerUsageCommand } from "./usage.ts";
 import { registerPublishCommands } from "./publish.ts";
 import { registerYouTubeCommands } from "./youtube.ts";
 import { registerVoiceCommands } from "./voice.ts";
+import { registerStCommands } from "./st.ts";
 
 /** A module that adds subcommands to the `factory` program. */
 export type CommandModule = (program: Command) => void;
@@ -36,4 +37,5 @@ export const commandModules: CommandModule[] = [
   registerPublishCommands,
   registerYouTubeCommands,
   registerVoiceCommands,
+  registerStCommands,
 ];
