@@ -4,7 +4,8 @@
  * Durable Object base class and `cloudflare:test` all see the same shape.
  */
 import type { QueueObject } from "./queue/QueueObject.ts";
-import { DEFAULT_CONFIG, type QueueConfig } from "./queue/rules.ts";
+
+export { numberVar, queueConfig } from "./queue/config.ts";
 
 declare global {
   namespace Cloudflare {
@@ -20,6 +21,8 @@ declare global {
       WATCH_REPOS?: string;
       /** Seconds a lease lasts without a heartbeat (default 120). */
       LEASE_SECONDS?: string;
+      /** Seconds a new lease has to be confirmed by its first heartbeat (default 10). */
+      CLAIM_SECONDS?: string;
       /** Attempts before a job is dead (default 5). */
       MAX_ATTEMPTS?: string;
       /** First retry delay in seconds, doubled per attempt (default 30). */
@@ -42,21 +45,4 @@ export function listVar(value: string | undefined): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-}
-
-/** Reads a positive number variable, falling back to `fallback` when unset or invalid. */
-export function numberVar(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && value.trim() !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-/** The queue's tunables from the environment, with defaults for anything unset. */
-export function queueConfig(env: Env): QueueConfig {
-  return {
-    leaseMs: numberVar(env.LEASE_SECONDS, DEFAULT_CONFIG.leaseMs / 1000) * 1000,
-    maxAttempts: Math.floor(numberVar(env.MAX_ATTEMPTS, DEFAULT_CONFIG.maxAttempts)),
-    backoffBaseMs: numberVar(env.BACKOFF_BASE_SECONDS, DEFAULT_CONFIG.backoffBaseMs / 1000) * 1000,
-    backoffMaxMs: numberVar(env.BACKOFF_MAX_SECONDS, DEFAULT_CONFIG.backoffMaxMs / 1000) * 1000,
-    doneRetentionMs: numberVar(env.DONE_RETENTION_DAYS, DEFAULT_CONFIG.doneRetentionMs / 86_400_000) * 86_400_000,
-  };
 }

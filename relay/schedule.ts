@@ -2,7 +2,7 @@
  * The cron safety net: one coalesced sync per watched repository branch, so a webhook GitHub
  * failed to deliver is still caught up. Pure: repositories, watch config and time come in.
  */
-import { SYNC_JOB_TYPE, type SyncPayload } from "../shared/jobs.ts";
+import { isRepositoryName, SYNC_JOB_TYPE, type SyncPayload } from "../shared/jobs.ts";
 import { isWatchedRepo, watchedBranches, type WatchConfig } from "./github/events.ts";
 import type { EnqueueSpec, SeenRepository } from "./queue/types.ts";
 import { syncCoalesceKey } from "./queue/rules.ts";
@@ -17,8 +17,12 @@ export const ASSUMED_DEFAULT_BRANCH = "main";
  */
 export function scheduledSyncJobs(seen: readonly SeenRepository[], watch: WatchConfig, now: number): EnqueueSpec[] {
   const repos = new Map<string, SeenRepository>();
-  for (const r of seen) if (isWatchedRepo(r.repository, watch)) repos.set(r.repository.toLowerCase(), r);
+  for (const r of seen) {
+    if (isWatchedRepo(r.repository, watch) && isRepositoryName(r.repository)) repos.set(r.repository.toLowerCase(), r);
+  }
   for (const name of watch.repos) {
+    // A WATCH_REPOS entry that is no repository name would only make a job the worker refuses.
+    if (!isRepositoryName(name)) continue;
     if (!repos.has(name.toLowerCase())) {
       repos.set(name.toLowerCase(), {
         repository: name,

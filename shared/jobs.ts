@@ -10,10 +10,22 @@ import { z } from "zod";
 /** A full 40-hex git commit sha. */
 export const GitSha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex git sha");
 
+/**
+ * THE repository-name rule, shared by the relay (which refuses a webhook naming anything else)
+ * and the worker (which checks out only such names): GitHub's own shape, `owner/name`, owner
+ * 1-39 of A-Z a-z 0-9 - (not starting with -), name 1-100 of A-Z a-z 0-9 . _ - (not "." or "..").
+ */
+export const REPOSITORY_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+
+/** Whether `name` is a repository name both halves accept (see {@link REPOSITORY_NAME}). */
+export function isRepositoryName(name: string): boolean {
+  return REPOSITORY_NAME.test(name);
+}
+
 /** `owner/name` of a GitHub repository. */
 export const RepoFullName = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must look like owner/name");
+  .regex(REPOSITORY_NAME, "must look like owner/name (GitHub's characters: A-Z a-z 0-9 - for the owner, A-Z a-z 0-9 . _ - for the name)");
 
 /** Job type names: lower-case words joined by `_`, `.`, `:` or `-`. */
 export const JobType = z
@@ -29,11 +41,17 @@ export const DISPATCH_PREFIX = "factory." as const;
 export const JobState = z.enum(["queued", "leased", "done", "dead"]);
 export type JobState = z.infer<typeof JobState>;
 
-/** Paths touched by the commits of a push (merged over coalesced pushes). */
+/**
+ * Paths touched by the commits of a push (merged over coalesced pushes). A bounded summary:
+ * when a push (or the coalesced set) touched more than {@link MAX_CHANGED_PATHS} paths, the
+ * lists hold only the first ones and `truncated` is true — the worker then asks git what changed
+ * between `before` and `after` (the lists are informational; content hashes decide what is remade).
+ */
 export const ChangedPaths = z.object({
   added: z.array(z.string()).default([]),
   modified: z.array(z.string()).default([]),
   removed: z.array(z.string()).default([]),
+  truncated: z.boolean().optional(),
 });
 export type ChangedPaths = z.infer<typeof ChangedPaths>;
 
@@ -56,6 +74,11 @@ export const SyncPayload = z.object({
   receivedAt: z.number().int(),
   /** How many pushes were coalesced into this job (1 = none). */
   coalesced: z.number().int().min(1).default(1),
+  /**
+   * "Make the next N lessons not made yet", in course order (additive; absent = all). Survives
+   * coalescing: the larger count wins.
+   */
+  count: z.number().int().min(1).max(1000).optional(),
 });
 export type SyncPayload = z.infer<typeof SyncPayload>;
 
@@ -96,6 +119,68 @@ export const ApprovePayload = z.object({
 });
 export type ApprovePayload = z.infer<typeof ApprovePayload>;
 
+/** The job type that has the learning agent learn one simulation task (additive): sync, then learn. */
+export const LEARN_JOB_TYPE = "factory.learn" as const;
+
+/**
+ * What a `factory.learn` job asks for (a dispatch's client_payload): the task id (kb/sim/<task>.json),
+ * and optionally at most how many rounds (default 5) and which plant (default the built-in one).
+ */
+export const LearnPayload = z.object({
+  task: z
+    .string()
+    .min(1)
+    .max(80)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a task id: the file name kb/sim/<id>.json without .json"),
+  rounds: z.number().int().min(1).max(20).optional(),
+  plant: z.enum(["builtin", "factoryio"]).optional(),
+});
+export type LearnPayload = z.infer<typeof LearnPayload>;
+
+/** The job type an issue asking for a new atom becomes (additive, issue 16): draft it, open a PR. */
+export const KB_REQUEST_JOB_TYPE = "factory.kb.request" as const;
+
+/**
+ * Payload of a `factory.kb.request` job: the request issue, reduced to what the drafting needs.
+ * `fields` are the issue form's answers by field id (parsed by the relay or the worker from the
+ * body); `body` is the raw Markdown body, bounded.
+ */
+export const KbRequestPayload = z.object({
+  repository: RepoFullName,
+  cloneUrl: z.string().min(1).optional(),
+  issue: z.object({
+    number: z.number().int().min(1),
+    title: z.string().min(1).max(256),
+    body: z.string().max(65536).nullable().default(null),
+    author: z.string().min(1).max(100),
+    labels: z.array(z.string().max(100)).max(100).default([]),
+    html_url: z.string().optional(),
+  }),
+  fields: z.record(z.string().max(100), z.string().max(20000)).optional(),
+  deliveryIds: z.array(z.string()).default([]),
+  receivedAt: z.number().int().optional(),
+});
+export type KbRequestPayload = z.infer<typeof KbRequestPayload>;
+
+/** The job type a published GitHub release becomes (additive, issue 16): publish the lessons of its tag. */
+export const RELEASE_JOB_TYPE = "factory.release.publish" as const;
+
+/** Payload of a `factory.release.publish` job. The release event carries no sha: the worker resolves `release.tag_name` with git. Field names inside `release` are GitHub's. */
+export const ReleasePayload = z.object({
+  repository: RepoFullName,
+  cloneUrl: z.string().min(1).optional(),
+  release: z.object({
+    id: z.number().int().min(1),
+    tag_name: z.string().min(1).max(256),
+    name: z.string().max(256).nullable().default(null),
+    body: z.string().max(125000).nullable().default(null),
+    prerelease: z.boolean().default(false),
+  }),
+  deliveryIds: z.array(z.string()).default([]),
+  receivedAt: z.number().int().optional(),
+});
+export type ReleasePayload = z.infer<typeof ReleasePayload>;
+
 /** One attempt at a job, as the relay remembers it. */
 export const Attempt = z.object({
   attempt: z.number().int().min(1),
@@ -131,7 +216,12 @@ export type Job = z.infer<typeof Job>;
 export const JobDetail = Job.extend({ history: z.array(Attempt) });
 export type JobDetail = z.infer<typeof JobDetail>;
 
-export const Lease = z.object({ token: z.string().min(16), expiresAt: z.number().int() });
+/**
+ * A lease. `confirmBy` (additive) is set on a lease just handed out: it is short until the
+ * holder's first heartbeat confirms it (then `LEASE_SECONDS`); unconfirmed by then, the job goes
+ * back to the queue without spending an attempt (its poll's client was gone).
+ */
+export const Lease = z.object({ token: z.string().min(16), expiresAt: z.number().int(), confirmBy: z.number().int().optional() });
 export type Lease = z.infer<typeof Lease>;
 
 /** 200 body of `GET /v1/jobs/next`. */
@@ -181,7 +271,7 @@ export const FailRequest = z.object({
   error: z.string().min(1).max(8000),
   retryable: z.boolean(),
   /** Earliest next run the worker asks for (e.g. after a daily quota reset); the relay may pick later. */
-  retryAt: z.number().int().optional(),
+  retryAt: z.number().int().min(0).max(Date.UTC(2200, 0, 1), "must be before 2200-01-01 (ms since 1970)").optional(),
 });
 export type FailRequest = z.infer<typeof FailRequest>;
 
@@ -201,7 +291,7 @@ export const EnqueueRequest = z.object({
   type: JobType,
   payload: z.record(z.string(), z.unknown()).default({}),
   dedupeKey: z.string().min(1).max(200).optional(),
-  runAt: z.number().int().optional(),
+  runAt: z.number().int().min(0).max(Date.UTC(2200, 0, 1), "must be before 2200-01-01 (ms since 1970)").optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
 });
 export type EnqueueRequest = z.infer<typeof EnqueueRequest>;
@@ -250,3 +340,27 @@ export type CompleteResponse = z.infer<typeof CompleteResponse>;
 /** The message the `/v1/jobs/ws` wake-up channel sends when a job is ready (additive). */
 export const WakeMessage = z.object({ type: z.literal("ready") });
 export type WakeMessage = z.infer<typeof WakeMessage>;
+
+/**
+ * Bounds of what the relay stores (additive). Durable Object storage refuses a value over 2 MB,
+ * so every caller-supplied part of a job row has its own, smaller limit, checked up front (a
+ * request over one answers 400 or 413 with the limit, never a 500).
+ */
+export const LIMITS = {
+  /** Paths kept in a sync job's changed-path summary (over all three lists); more → `truncated`. */
+  changedPaths: 1000,
+  /** Bytes of path text kept in that summary. */
+  changedPathBytes: 128 * 1024,
+  /** Delivery ids kept in a sync job's payload (the newest; `coalesced` still counts them all). */
+  deliveryIds: 100,
+  /** A job payload (`POST /v1/jobs`), as JSON. */
+  payloadBytes: 256 * 1024,
+  /** A `repository_dispatch` client_payload, as JSON. */
+  clientPayloadBytes: 64 * 1024,
+  /** A `complete` result, as JSON: keep anything larger as an artifact on the worker. */
+  resultBytes: 64 * 1024,
+  /** Nesting depth of any JSON the relay parses from a caller. */
+  jsonDepth: 32,
+  /** Body of any worker API request. */
+  apiBodyBytes: 1024 * 1024,
+} as const;

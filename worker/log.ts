@@ -18,7 +18,7 @@ const MASK = "***";
 
 /** How to build a logger. Everything has a default suited to a real process. */
 export interface LoggerOptions {
-  /** JSON lines (true) or readable lines (false). Default: JSON unless stderr is a TTY. */
+  /** JSON lines (true) or readable lines (false). Default: FACTORY_LOG_FORMAT ("json" or "text"), else JSON unless stderr is a TTY. */
   json?: boolean;
   /** Lowest level written. Default "info" (FACTORY_LOG_LEVEL=debug to see more). */
   level?: LogLevel;
@@ -34,7 +34,8 @@ export interface LoggerOptions {
 
 /** Creates the root logger of a process. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const json = opts.json ?? !process.stderr.isTTY;
+  const format = process.env.FACTORY_LOG_FORMAT;
+  const json = opts.json ?? (format === "json" ? true : format === "text" ? false : !process.stderr.isTTY);
   const envLevel = process.env.FACTORY_LOG_LEVEL as LogLevel | undefined;
   const min = LEVELS[opts.level ?? (envLevel && envLevel in LEVELS ? envLevel : "info")];
   const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
@@ -92,10 +93,19 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
-/** Replaces every occurrence of each secret in `text` with `***`. */
+/**
+ * Replaces every occurrence of each secret in `text` with `***`: as written, and as it reads
+ * inside JSON text (a secret with `"`, `\` or a control character is escaped there, e.g. in a
+ * logged object or an API error body).
+ */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join(MASK);
+  for (const s of secrets) {
+    if (!s) continue;
+    out = out.split(s).join(MASK);
+    const escaped = JSON.stringify(s).slice(1, -1);
+    if (escaped !== s) out = out.split(escaped).join(MASK);
+  }
   return out;
 }
 

@@ -10,6 +10,9 @@
  *   then its signal is aborted; the lease is released either way. `kill` (second signal)
  *   aborts everything at once.
  * - `concurrency` slots run side by side, each its own lease.
+ * - On stop the loop withdraws its polls still parked at the relay (`DELETE /v1/jobs/next`), so
+ *   no job is handed to a poll nobody reads; and a lease the relay marks `confirmBy` is
+ *   confirmed at once by a first heartbeat (unconfirmed, the relay soon takes it back).
  *
  * Time comes from an injected {@link Clock}, so tests drive it without sleeping.
  */
@@ -71,8 +74,9 @@ export interface JobControl {
 /** Runs one leased job to an outcome. Exceptions count as retryable failures. */
 export type JobHandler = (lease: LeaseResponse, control: JobControl) => Promise<PipelineOutcome>;
 
-/** The relay calls the loop makes. */
-export type LoopClient = Pick<RelayClient, "next" | "heartbeat" | "complete" | "fail" | "release">;
+/** The relay calls the loop makes (`withdraw` optional: a client without it skips that step). */
+export type LoopClient = Pick<RelayClient, "next" | "heartbeat" | "complete" | "fail" | "release"> &
+  Partial<Pick<RelayClient, "withdraw">>;
 
 export interface LoopDeps {
   client: LoopClient;
@@ -124,6 +128,14 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions, signals: LoopSi
   const outage = new OutageLog(deps.log, clock);
   const exit: LoopExit = { reason: opts.once ? "once" : "stopped", jobs: 0, outcomes: [] };
   let fatalError: unknown = null;
+  // Shutdown: the aborted polls' connections close, but a relay that does not notice the
+  // hang-up (`wrangler dev`) would hand the next job to them; withdraw them by name.
+  let withdrawn: Promise<unknown> = Promise.resolve();
+  const withdraw = () => {
+    if (deps.client.withdraw) withdrawn = deps.client.withdraw().catch(() => null);
+  };
+  if (stop.aborted) withdraw();
+  else stop.addEventListener("abort", withdraw, { once: true });
 
   const slot = async (n: number) => {
     const log = opts.concurrency > 1 ? deps.log.child({ slot: n }) : deps.log;
@@ -164,6 +176,8 @@ export async function runLoop(deps: LoopDeps, opts: LoopOptions, signals: LoopSi
     }),
   );
   await Promise.all(slots);
+  stop.removeEventListener("abort", withdraw);
+  await withdrawn;
   if (fatalError !== null) throw fatalError;
   return exit;
 }
@@ -207,10 +221,12 @@ async function runOne(lease: LeaseResponse, c: RunContext): Promise<LoopExit["ou
   if (c.kill.aborted) onKill();
   else c.kill.addEventListener("abort", onKill, { once: true });
 
+  // A lease just handed out is confirmed at once; after that, a heartbeat every third of it.
+  let confirm = lease.lease.confirmBy !== undefined;
   const heartbeats = (async () => {
     while (!finished.signal.aborted) {
-      const interval = Math.max(1000, Math.floor((expiresAt - c.clock.now()) / 3));
-      await c.clock.sleep(interval, finished.signal);
+      if (!confirm) await c.clock.sleep(Math.max(1000, Math.floor((expiresAt - c.clock.now()) / 3)), finished.signal);
+      confirm = false;
       if (finished.signal.aborted) return;
       try {
         const r = await c.deps.client.heartbeat(job.id, token, progress, finished.signal);

@@ -20,6 +20,7 @@ import {
   JobDetail,
   JobList,
   LeaseResponse,
+  LIMITS,
   Stats,
   type FailRequest,
   type JobResult,
@@ -53,6 +54,11 @@ export interface RelayClientOptions {
   token: string;
   /** Sent as `worker=` on long polls so the relay's stats name this worker. */
   workerName: string;
+  /**
+   * This process's id, sent as `instance=` on polls: the relay then knows a restarted worker
+   * (same name, new id) and takes back at once what the dead process held. Default: random.
+   */
+  instance?: string;
   fetch?: typeof fetch;
   /** Timeout of ordinary requests (ms); a long poll gets its wait on top. Default 15 s. */
   timeoutMs?: number;
@@ -63,16 +69,19 @@ export class RelayClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  /** This process's id (see {@link RelayClientOptions.instance}). */
+  readonly instance: string;
 
   constructor(private readonly opts: RelayClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
     this.fetchImpl = opts.fetch ?? fetch;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.instance = opts.instance ?? crypto.randomUUID().replace(/-/g, "").slice(0, 16);
   }
 
   /** Long poll: a job and its lease, or null when `waitSeconds` passed with none. */
   async next(waitSeconds: number, signal?: AbortSignal): Promise<LeaseResponse | null> {
-    const q = new URLSearchParams({ wait: String(waitSeconds), worker: this.opts.workerName });
+    const q = new URLSearchParams({ wait: String(waitSeconds), worker: this.opts.workerName, instance: this.instance });
     const res = await this.request("GET", `/v1/jobs/next?${q}`, undefined, signal, waitSeconds * 1000);
     if (res.status === 204) return null;
     return this.parse(res, LeaseResponse, "GET /v1/jobs/next");
@@ -84,9 +93,36 @@ export class RelayClient {
     return this.parse(res, HeartbeatResponse, "heartbeat");
   }
 
-  /** Acknowledges success. Throws {@link LeaseLostError} on 409 (a late ack is refused). */
+  /**
+   * Withdraws this process's polls still parked at the relay (on shutdown), so none of them
+   * takes a job nobody will read. Best effort, within `timeoutMs` (default 3 s); returns how
+   * many were withdrawn, or null when the relay could not be asked.
+   */
+  async withdraw(timeoutMs = 3000): Promise<number | null> {
+    const q = new URLSearchParams({ worker: this.opts.workerName, instance: this.instance });
+    try {
+      const res = await this.request("DELETE", `/v1/jobs/next?${q}`, undefined, AbortSignal.timeout(timeoutMs));
+      const body = (await this.okJson(res, "withdraw polls")) as { withdrawn?: unknown } | null;
+      return typeof body?.withdrawn === "number" ? body.withdrawn : 0;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Acknowledges success. Throws {@link LeaseLostError} on 409 (a late ack is refused). The
+   * result is cut to the relay's limit first ({@link boundedResult}): large reports stay on
+   * this machine (ledger, artifacts); if the relay still answers 413, the bare counts go.
+   */
   async complete(jobId: string, leaseToken: string, result?: JobResult, signal?: AbortSignal): Promise<void> {
-    const res = await this.request("POST", `/v1/jobs/${enc(jobId)}/complete`, { leaseToken, result }, signal);
+    const bounded = result === undefined ? undefined : boundedResult(result);
+    const res = await this.request("POST", `/v1/jobs/${enc(jobId)}/complete`, { leaseToken, result: bounded }, signal);
+    if (res.status === 413 && bounded !== undefined) {
+      await res.body?.cancel();
+      const bare = boundedResult(bounded, 0);
+      const again = await this.request("POST", `/v1/jobs/${enc(jobId)}/complete`, { leaseToken, result: bare }, signal);
+      return this.expectOk(again, "complete");
+    }
     await this.expectOk(res, "complete");
   }
 
@@ -227,6 +263,28 @@ export class RelayClient {
     }
     return parsed.data;
   }
+}
+
+/**
+ * `result` cut to at most `maxBytes` of JSON (default: the relay's limit, LIMITS.resultBytes):
+ * first the step lists of produced files go, then the steps themselves (newest kept), and the
+ * summary says so. With `maxBytes` 0 only the counts, sha and summary are left.
+ */
+export function boundedResult(result: JobResult, maxBytes: number = LIMITS.resultBytes): JobResult {
+  const size = (r: JobResult) => Buffer.byteLength(JSON.stringify(r));
+  if (maxBytes > 0 && size(result) <= maxBytes) return result;
+  const note = "full report kept on the worker (ledger and artifacts)";
+  const summary = `${(result.summary ?? "").slice(0, 1500)}${result.summary ? " " : ""}(result trimmed: ${note})`.slice(0, 2000);
+  let out: JobResult = {
+    ...result,
+    produced: [],
+    steps: result.steps.map((s) => ({ ...s, produced: [], ...(s.note ? { note: s.note.slice(0, 300) } : {}) })),
+    summary,
+  };
+  while (out.steps.length > 0 && (maxBytes === 0 || size(out) > maxBytes)) {
+    out = { ...out, steps: out.steps.slice(Math.ceil(out.steps.length / 2)) };
+  }
+  return out;
 }
 
 function enc(id: string): string {

@@ -16,6 +16,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
+import { isRepositoryName } from "../shared/jobs.ts";
 import { silentLogger, maskSecrets } from "./log.ts";
 import { StepError, type Logger } from "./pipeline/types.ts";
 
@@ -51,6 +52,13 @@ export function checkoutDir(workDir: string, repository: string): string {
 
 /** Brings the worker's checkout of `repository` to exactly the wanted commit. */
 export async function syncRepository(o: SyncOptions): Promise<SyncResult> {
+  // The same rule the relay applies to webhooks (shared/jobs.ts): what it accepts, we sync.
+  if (!isRepositoryName(o.repository)) {
+    throw new StepError(
+      `"${o.repository}" is not a repository name (owner/name with GitHub's characters): the job cannot be synced; delete it with "npx factory jobs".`,
+      false,
+    );
+  }
   const log = o.log ?? silentLogger;
   const dir = checkoutDir(o.workDir, o.repository);
   const url = normaliseCloneUrl(o.cloneUrl);

@@ -3,7 +3,8 @@
  * refreshes the live sections. No build step and no CDN: everything ships in the response,
  * allowed by a per-response CSP nonce (and nothing else may run).
  */
-import { esc, type Sections } from "./view.ts";
+import { esc } from "./html.ts";
+import type { Sections } from "./view.ts";
 
 /** How often the open page refreshes (only while the tab is visible). */
 export const REFRESH_MS = 5_000;
@@ -80,6 +81,11 @@ export function dashboardPage(nonce: string, csrf: string, sections: Sections): 
       <section><h2>Recent GitHub deliveries</h2>
         <p class="explain">Each push GitHub announces to the relay, and the job it became.</p>
         <div id="deliveries">${sections.deliveries}</div></section>
+      <section><h2>Refused deliveries</h2>
+        <p class="explain">Deliveries the relay refused with <strong>401</strong> because their signature did not match the
+        webhook secret (only the newest are kept, never their contents). If your pushes show up here instead of above,
+        the secret in GitHub's webhook settings is not the relay's <code>GITHUB_WEBHOOK_SECRET</code>.</p>
+        <div id="refused">${sections.refused}</div></section>
     </main>
     <script nonce="${nonce}">${SCRIPT}</script>`,
   );
@@ -102,7 +108,7 @@ const SCRIPT = `
   const live = document.getElementById("live");
   const dot = document.getElementById("live-dot");
   const message = document.getElementById("message");
-  const ids = ["summary", "dead", "review", "workers", "jobs", "deliveries"];
+  const ids = ["summary", "dead", "review", "workers", "jobs", "deliveries", "refused"];
   let busy = false;
   let again = false; // a refresh asked for while one is in flight runs right after it (fresh data after Retry)
   function say(text, bad) {

@@ -7,7 +7,7 @@
  * a hint, not the truth: `factory publish list` on the home machine is. Pure functions.
  */
 import { APPROVE_JOB_TYPE, ApprovePayload, JobResult, type Job, type JobState } from "../../shared/jobs.ts";
-import { esc } from "./view.ts";
+import { esc } from "./html.ts";
 
 /** One lesson a recent job published privately. */
 export interface ReviewItem {

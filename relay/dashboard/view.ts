@@ -5,30 +5,11 @@
  * the same sections as HTML inside JSON (`renderSections`), so there is one renderer.
  */
 import type { Job, JobState } from "../../shared/jobs.ts";
-import type { DashboardSnapshot, RecentDelivery } from "../queue/types.ts";
+import type { DashboardSnapshot, RecentDelivery, RefusedDelivery } from "../queue/types.ts";
+import { esc, relativeTime } from "./html.ts";
 import { lessonsAwaitingReview, renderReview } from "./review.ts";
 
-/** Escapes text for HTML element content and double-quoted attribute values. */
-export function esc(value: unknown): string {
-  return String(value ?? "").replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-/** "just now", "45 s ago", "3 min ago", "2 h ago", "5 days ago" (or "in 3 min" for the future). */
-export function relativeTime(at: number, now: number): string {
-  const diff = now - at;
-  const ahead = diff < 0;
-  const s = Math.round(Math.abs(diff) / 1000);
-  let text: string;
-  if (s < 5) return "just now";
-  if (s < 60) text = `${s} s`;
-  else if (s < 3600) text = `${Math.floor(s / 60)} min`;
-  else if (s < 86_400) text = `${Math.floor(s / 3600)} h`;
-  else {
-    const days = Math.floor(s / 86_400);
-    text = `${days} ${days === 1 ? "day" : "days"}`;
-  }
-  return ahead ? `in ${text}` : `${text} ago`;
-}
+export { esc, relativeTime } from "./html.ts";
 
 /** A relative time with the exact UTC time on hover. */
 function when(at: number | null | undefined, now: number): string {
@@ -54,6 +35,8 @@ export interface Sections {
   workers: string;
   jobs: string;
   deliveries: string;
+  /** Webhook deliveries refused with 401 (wrong or missing secret): what to check in GitHub. */
+  refused: string;
   /** Lessons recent jobs published that wait for the owner's approval (dashboard/review.ts). */
   review: string;
 }
@@ -67,6 +50,7 @@ export function renderSections(snap: DashboardSnapshot, csrf: string): Sections 
     workers: renderWorkers(snap.stats.workers, now),
     jobs: renderJobs(snap.recent, now),
     deliveries: renderDeliveries(snap.deliveries, now),
+    refused: renderRefused(snap.refused ?? [], now),
     review: renderReview(lessonsAwaitingReview(snap.recent), (at) => when(at, now), csrf),
   };
 }
@@ -148,6 +132,36 @@ function renderDeliveries(deliveries: RecentDelivery[], now: number): string {
     )
     .join("");
   return `<table><thead><tr><th>Received</th><th>Repository</th><th>Delivery</th><th>Job</th><th>Job state</th></tr></thead>
+    <tbody>${rows}</tbody></table>`;
+}
+
+/** What each refusal reason means, and what to check in GitHub's webhook settings. */
+export const REFUSAL_WORDS: Record<string, { label: string; fix: string }> = {
+  mismatch: {
+    label: "Wrong secret",
+    fix: "The signature does not match any GITHUB_WEBHOOK_SECRET. In the repository's Settings → Webhooks → Edit, paste the relay's secret into Secret (no spaces), Update webhook, then Redeliver from Recent Deliveries.",
+  },
+  missing: {
+    label: "No secret",
+    fix: "The delivery was not signed: the webhook has no Secret. In Settings → Webhooks → Edit, set Secret to the relay's GITHUB_WEBHOOK_SECRET and Update webhook.",
+  },
+  malformed: {
+    label: "Bad signature header",
+    fix: "The X-Hub-Signature-256 header is not GitHub's. If this is not GitHub, ignore it; otherwise check the webhook's URL points at this relay.",
+  },
+};
+
+function renderRefused(refused: RefusedDelivery[], now: number): string {
+  if (refused.length === 0) return `<p class="empty ok">No delivery was refused lately.</p>`;
+  const rows = refused
+    .map((r) => {
+      const words = REFUSAL_WORDS[r.reason] ?? { label: r.reason, fix: "" };
+      return `<tr data-reason="${esc(r.reason)}"><td>${when(r.receivedAt, now)}</td><td>${esc(r.event ?? "—")}</td>
+        <td><code title="${esc(r.deliveryId ?? "")}">${esc(short(r.deliveryId ?? "—", 13))}</code>${r.hookId ? `<div class="sub">hook ${esc(r.hookId)}</div>` : ""}</td>
+        <td class="error">${esc(words.label)}</td><td>${esc(words.fix)}</td></tr>`;
+    })
+    .join("");
+  return `<table><thead><tr><th>Received</th><th>Event</th><th>Delivery</th><th>Refused (401)</th><th>What to check</th></tr></thead>
     <tbody>${rows}</tbody></table>`;
 }
 

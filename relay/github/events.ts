@@ -8,10 +8,12 @@ import {
   DISPATCH_PREFIX,
   type DispatchPayload,
   JobType,
+  LIMITS,
+  RepoFullName,
   SYNC_JOB_TYPE,
   type SyncPayload,
 } from "../../shared/jobs.ts";
-import { syncCoalesceKey } from "../queue/rules.ts";
+import { boundChanges, syncCoalesceKey } from "../queue/rules.ts";
 import type { EnqueueSpec, SeenRepository } from "../queue/types.ts";
 
 /** What the relay is configured to watch. */
@@ -38,29 +40,31 @@ export type EventOutcome =
 const ZERO_SHA = "0".repeat(40);
 
 const Repository = z.object({
-  full_name: z.string(),
-  clone_url: z.string(),
-  default_branch: z.string().optional(),
-  master_branch: z.string().optional(),
+  // The one repository-name rule (shared/jobs.ts): a name the worker would refuse is refused here.
+  full_name: RepoFullName,
+  // Bounds far above anything GitHub sends, so a signed body can never grow a stored row.
+  clone_url: z.string().max(2048),
+  default_branch: z.string().max(255).optional(),
+  master_branch: z.string().max(255).optional(),
 });
 
 const PushBody = z.object({
-  ref: z.string(),
-  before: z.string(),
-  after: z.string(),
+  ref: z.string().max(1024),
+  before: z.string().max(64),
+  after: z.string().max(64),
   deleted: z.boolean().optional(),
   repository: Repository,
-  pusher: z.object({ name: z.string().optional() }).nullish(),
-  sender: z.object({ login: z.string().optional() }).nullish(),
+  pusher: z.object({ name: z.string().max(256).optional() }).nullish(),
+  sender: z.object({ login: z.string().max(256).optional() }).nullish(),
   // Commits are walked by hand (pathsOf): a 5 MB push has thousands, and a schema walk of
   // every one of them was most of the ack time.
   commits: z.array(z.unknown()).nullish(),
 });
 
 const DispatchBody = z.object({
-  action: z.string().optional(),
-  event_type: z.string().optional(),
-  branch: z.string().nullish(),
+  action: z.string().max(100).optional(),
+  event_type: z.string().max(100).optional(),
+  branch: z.string().max(255).nullish(),
   client_payload: z.record(z.string(), z.unknown()).nullish(),
   repository: Repository,
 });
@@ -111,7 +115,8 @@ function mapPush(body: unknown, facts: DeliveryFacts, watch: WatchConfig): Event
     for (const p of pathsOf(commit.modified)) modified.add(p);
     for (const p of pathsOf(commit.removed)) removed.add(p);
   }
-  const changes = { added: [...added], modified: [...modified], removed: [...removed] };
+  // A bounded summary: a push of 30,000 paths still fits one stored row (the worker diffs itself).
+  const changes = boundChanges({ added: [...added], modified: [...modified], removed: [...removed] });
   const payload: SyncPayload = {
     trigger: "push",
     repository: repo.full_name,
@@ -155,6 +160,14 @@ function mapDispatch(body: unknown, facts: DeliveryFacts, watch: WatchConfig): E
   }
   if (!JobType.safeParse(eventType).success) {
     return { kind: "ignored", reason: `dispatch event_type "${eventType}" is not a valid job type`, seen };
+  }
+  // Depth is already bounded (the body's nesting was checked before parsing).
+  const clientBytes = d.client_payload ? new TextEncoder().encode(JSON.stringify(d.client_payload)).byteLength : 0;
+  if (clientBytes > LIMITS.clientPayloadBytes) {
+    return {
+      kind: "invalid",
+      reason: `repository_dispatch client_payload is ${clientBytes} bytes, over the ${LIMITS.clientPayloadBytes / 1024} KiB limit (send less; keep large data in the repository)`,
+    };
   }
   const payload: DispatchPayload = {
     trigger: "dispatch",
@@ -204,6 +217,12 @@ function pathsOf(list: unknown): string[] {
   return Array.isArray(list) ? list.filter((p): p is string => typeof p === "string") : [];
 }
 
+/** The fields that failed, and why when it is more than absence (e.g. a bad repository name). */
 function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => i.path.join(".") || "(root)").join(", ");
+  return error.issues
+    .map((i) => {
+      const path = i.path.join(".") || "(root)";
+      return i.code === "invalid_type" ? path : `${path} (${i.message})`;
+    })
+    .join(", ");
 }

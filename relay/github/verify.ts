@@ -19,10 +19,9 @@ export async function verifySignature(
   body: Uint8Array,
   header: string | null | undefined,
 ): Promise<SignatureCheck> {
-  if (!header) return { ok: false, reason: "missing" };
-  const match = HEADER_PATTERN.exec(header.trim());
-  if (!match) return { ok: false, reason: "malformed" };
-  const given = hexToBytes(match[1]!.toLowerCase());
+  const problem = headerProblem(header);
+  if (problem) return { ok: false, reason: problem };
+  const given = hexToBytes(HEADER_PATTERN.exec(header!.trim())![1]!.toLowerCase());
   let found = -1;
   // Check every secret even after a hit, so timing does not reveal which one matched.
   for (let i = 0; i < secrets.length; i++) {
@@ -30,6 +29,12 @@ export async function verifySignature(
     if (constantTimeEqual(expected, given) && found < 0) found = i;
   }
   return found >= 0 ? { ok: true, secretIndex: found } : { ok: false, reason: "mismatch" };
+}
+
+/** What is wrong with the header's form, if anything: checkable before the body is read. */
+export function headerProblem(header: string | null | undefined): "missing" | "malformed" | null {
+  if (!header) return "missing";
+  return HEADER_PATTERN.test(header.trim()) ? null : "malformed";
 }
 
 /** HMAC-SHA256 of `body` under `secret`. */

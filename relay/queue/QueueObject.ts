@@ -25,16 +25,20 @@ import type {
   Stats,
   WakeMessage,
 } from "../../shared/jobs.ts";
-import { queueConfig, type Env } from "../env.ts";
 import { GroupCommit } from "./batch.ts";
+import { queueConfig, type QueueVars } from "./config.ts";
+import { InstanceRegistry } from "./instances.ts";
+import { endAttempt, endLease, expireDue, extendLease, type Holder, leaseOldestReady, reclaimFromPredecessors, releaseLease } from "./leases.ts";
+import { LoginLimiter, type LoginVerdict } from "./login-limit.ts";
 import { listJobs, readJob, readStats, recentDeliveries } from "./reads.ts";
-import { type JobRow, rowToJob, SCHEMA } from "./schema.ts";
-import { nextAfterFailure, type NextState, type QueueConfig } from "./rules.ts";
+import { recentRefusals, recordRefusal } from "./refusals.ts";
+import { type JobRow, migrate, rowToJob } from "./schema.ts";
+import { nextAfterFailure, type QueueConfig } from "./rules.ts";
 import { WaitingPolls } from "./polls.ts";
-import { leaseOldestReady, listRepositories, rememberRepository, storeJob } from "./store.ts";
-import type { DashboardSnapshot, EnqueueSpec, Outcome, SeenRepository } from "./types.ts";
+import { listRepositories, rememberRepository, storeJob } from "./store.ts";
+import type { DashboardSnapshot, EnqueueSpec, Outcome, RefusedDelivery, SeenRepository } from "./types.ts";
 
-export type { DashboardSnapshot, EnqueueSpec, Outcome, RecentDelivery, SeenRepository } from "./types.ts";
+export type { DashboardSnapshot, EnqueueSpec, Outcome, RecentDelivery, RefusedDelivery, SeenRepository } from "./types.ts";
 
 /** Marks a `next` that registered a waiter instead of answering. */
 const WAITING = Symbol("waiting");
@@ -43,8 +47,10 @@ const WAITING = Symbol("waiting");
  * write is a billed row, and an idle worker polls all day (docs/cost.md). */
 const WORKER_SEEN_WRITE_MS = 5 * 60_000;
 const LIST_MAX = 200;
+/** Alarms are set at most this far ahead; one that fires early just plans the next. */
+const MAX_ALARM_AHEAD_MS = 7 * 86_400_000;
 
-export class QueueObject extends DurableObject<Env> {
+export class QueueObject extends DurableObject<QueueVars> {
   /** The clock; tests replace it through `runInDurableObject`. */
   now: () => number = () => Date.now();
   /** Uniform [0, 1) for retry jitter; replaceable in tests. */
@@ -55,6 +61,8 @@ export class QueueObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly config: QueueConfig;
   private readonly waiters = new WaitingPolls();
+  private readonly instances = new InstanceRegistry();
+  private readonly logins = new LoginLimiter();
   private readonly writes: GroupCommit;
   /** Set by a write that may have made a job ready; the batch then hands jobs to waiters. */
   private readyChanged = false;
@@ -64,18 +72,19 @@ export class QueueObject extends DurableObject<Env> {
   /** The alarm time we know is set; null = none; undefined = not read yet. */
   private alarmAt: number | null | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: QueueVars) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.config = queueConfig(env);
     this.writes = new GroupCommit({
       transaction: (fn) => ctx.storage.transactionSync(fn),
       now: () => this.now(),
+      before: (now) => this.expireLeases(now),
       inside: (now) => this.handOff(now),
       after: () => this.afterBatch(),
       durable: () => ctx.storage.sync(),
     });
-    for (const statement of SCHEMA) this.sql.exec(statement);
+    migrate(this.sql);
     // Keep-alive pings are answered by the runtime without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     void ctx.blockConcurrencyWhile(async () => {
@@ -115,26 +124,35 @@ export class QueueObject extends DurableObject<Env> {
 
   /**
    * Leases the next ready job to `worker`, waiting up to `waitMs` for one. Resolves null when
-   * the wait passes with nothing ready.
+   * the wait passes with nothing ready. `instance` is the polling process's id: the first poll
+   * of a new process under a worker name takes back what its predecessor held (leases.ts).
    */
-  async next(worker: string, waitMs: number, pollId?: string): Promise<LeaseResponse | null> {
+  async next(worker: string, waitMs: number, pollId?: string, instance?: string): Promise<LeaseResponse | null> {
+    const holder: Holder = { worker, instance: instance ?? null };
     return new Promise<LeaseResponse | null>((resolve, reject) => {
       this.writes
         .run((now) => {
           this.touchWorker(worker, now);
-          const lease = this.leaseOne(worker, now);
-          if (lease) {
-            this.wantAlarm(lease.lease.expiresAt);
-            return lease;
-          }
+          if (holder.instance !== null && this.instances.firstSeen(worker, holder.instance)) this.takeOver(holder, now);
+          const lease = this.leaseOne(holder, now);
+          if (lease) return lease;
           // Registered inside the batch, so a job made ready later in this batch still finds it.
-          if (waitMs > 0) this.waiters.add(worker, waitMs, resolve, pollId);
+          if (waitMs > 0) this.waiters.add(worker, holder.instance, waitMs, resolve, pollId);
           return waitMs > 0 ? WAITING : null;
         })
         .then((r) => {
           if (r !== WAITING) resolve(r);
         }, reject);
     });
+  }
+
+  /**
+   * A new process of `holder.worker`: the polls its predecessor left waiting are answered 204
+   * (nobody reads them) and its leases come back, so the next job goes to the live process.
+   */
+  private takeOver(holder: Holder, now: number): void {
+    this.waiters.withdraw((w) => w.worker === holder.worker && w.instance !== holder.instance);
+    if (reclaimFromPredecessors(this.sql, holder, now).ready > 0) this.readyChanged = true;
   }
 
   /**
@@ -146,16 +164,26 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /**
-   * Withdraws every waiting poll of `worker` (answered 204): a worker calls this when it shuts
-   * down, for runtimes that do not report the hang-up (e.g. `wrangler dev`'s proxy).
+   * Withdraws every waiting poll of `worker` (of one process, with `instance`), answered 204: a
+   * worker calls this when it shuts down, for runtimes that do not report the hang-up (e.g.
+   * `wrangler dev`'s proxy).
    */
-  async cancelPollsOf(worker: string): Promise<number> {
-    return this.waiters.withdraw((w) => w.worker === worker);
+  async cancelPollsOf(worker: string, instance?: string): Promise<number> {
+    return this.waiters.withdraw((w) => w.worker === worker && (instance === undefined || w.instance === instance));
   }
 
-  /** One guarded statement moves the oldest ready job from queued to leased. */
-  private leaseOne(worker: string, now: number): LeaseResponse | null {
-    return leaseOldestReady(this.sql, worker, now, this.config.leaseMs, this.randomBytes);
+  /** One guarded statement moves the oldest ready job from queued to leased (unconfirmed). */
+  private leaseOne(holder: Holder, now: number): LeaseResponse | null {
+    const lease = leaseOldestReady(this.sql, holder, now, this.config.claimMs, this.randomBytes);
+    if (lease) this.wantAlarm(lease.lease.expiresAt);
+    return lease;
+  }
+
+  /** Takes back expired leases before every batch (so no read or write sees a stale lease). */
+  private expireLeases(now: number): void {
+    const r = expireDue(this.sql, now, this.config, this.random);
+    if (r.ready > 0) this.readyChanged = true;
+    if (r.nextRunAt !== null) this.wantAlarm(r.nextRunAt);
   }
 
   /**
@@ -167,10 +195,9 @@ export class QueueObject extends DurableObject<Env> {
     if (!this.readyChanged) return answers;
     this.readyChanged = false;
     for (let waiter = this.waiters.oldest(); waiter; waiter = this.waiters.oldest()) {
-      const lease = this.leaseOne(waiter.worker, now);
+      const lease = this.leaseOne({ worker: waiter.worker, instance: waiter.instance }, now);
       if (!lease) break;
       this.waiters.remove(waiter);
-      this.wantAlarm(lease.lease.expiresAt);
       answers.push(() => waiter.resolve(lease));
     }
     if (this.ctx.getWebSockets().length > 0 && this.hasReadyJob(now)) answers.push(() => this.notifySockets());
@@ -197,23 +224,12 @@ export class QueueObject extends DurableObject<Env> {
 
   private heartbeatNow(id: string, token: string, progress: Progress | undefined, now: number): Outcome<{ expiresAt: number }> {
     const expiresAt = now + this.config.leaseMs;
-    const row = this.sql
-      .exec<{ leased_by: string }>(
-        `UPDATE jobs SET lease_expires_at = ?, progress = COALESCE(?, progress), updated_at = ?
-         WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING leased_by`,
-        expiresAt,
-        progress === undefined ? null : JSON.stringify(progress),
-        now,
-        id,
-        token,
-      )
-      .toArray()[0];
-    if (!row) return this.refusal(id);
-    this.touchWorker(row.leased_by, now);
+    const holder = extendLease(this.sql, id, token, progress === undefined ? null : JSON.stringify(progress), expiresAt, now);
+    if (holder === null) return this.refusal(id);
+    this.touchWorker(holder, now);
     return { ok: true, value: { expiresAt } };
   }
 
-  /** Marks the job done; refused unless the caller holds the current lease. */
   /**
    * Marks the job done; refused unless the caller holds the current lease. With `nextFor`,
    * also leases the next ready job to that worker in the same write (one commit per job).
@@ -223,13 +239,13 @@ export class QueueObject extends DurableObject<Env> {
     token: string,
     result?: unknown,
     nextFor?: string,
+    instance?: string,
   ): Promise<Outcome<{ job: Job; next?: LeaseResponse | null }>> {
     return this.writes.run((now) => {
       const done = this.completeNow(id, token, result, now);
       if (!done.ok || nextFor === undefined) return done.ok ? { ok: true as const, value: { job: done.value } } : done;
       this.touchWorker(nextFor, now);
-      const next = this.leaseOne(nextFor, now);
-      if (next) this.wantAlarm(next.lease.expiresAt);
+      const next = this.leaseOne({ worker: nextFor, instance: instance ?? null }, now);
       return { ok: true as const, value: { job: done.value, next } };
     });
   }
@@ -237,8 +253,8 @@ export class QueueObject extends DurableObject<Env> {
   private completeNow(id: string, token: string, result: unknown, now: number): Outcome<Job> {
     const row = this.sql
       .exec<JobRow>(
-        `UPDATE jobs SET state = 'done', result = ?, leased_by = NULL, lease_token = NULL, lease_expires_at = NULL,
-           updated_at = ?
+        `UPDATE jobs SET state = 'done', result = ?, leased_by = NULL, lease_instance = NULL, lease_token = NULL,
+           lease_expires_at = NULL, updated_at = ?
          WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING *`,
         result === undefined ? null : JSON.stringify(result),
         now,
@@ -247,7 +263,7 @@ export class QueueObject extends DurableObject<Env> {
       )
       .toArray()[0];
     if (!row) return this.refusal(id);
-    this.endAttempt(token, now, "completed", null);
+    endAttempt(this.sql, token, now, "completed", null);
     this.wantAlarm(now + this.config.doneRetentionMs);
     return { ok: true, value: rowToJob(row) };
   }
@@ -278,7 +294,7 @@ export class QueueObject extends DurableObject<Env> {
         config: this.config,
         random: this.random,
       });
-      if (!this.endLease(id, token, next, error, "failed", now)) return this.refusal(id);
+      if (!endLease(this.sql, id, token, next, error, "failed", now)) return this.refusal(id);
       if (next.state === "queued") this.wantAlarm(next.runAt);
       return { ok: true, value: { state: next.state, runAt: next.runAt, attempts: held.attempts } };
     });
@@ -287,50 +303,11 @@ export class QueueObject extends DurableObject<Env> {
   /** Gives the job back without spending an attempt (graceful shutdown). */
   async release(id: string, token: string): Promise<Outcome<Job>> {
     return this.writes.run((now) => {
-      const row = this.sql
-        .exec<JobRow>(
-          `UPDATE jobs SET state = 'queued', attempts = attempts - 1, leased_by = NULL, lease_token = NULL,
-             lease_expires_at = NULL, updated_at = ?
-           WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING *`,
-          now,
-          id,
-          token,
-        )
-        .toArray()[0];
+      const row = releaseLease(this.sql, id, token, now, null);
       if (!row) return this.refusal(id);
-      this.endAttempt(token, now, "released", null);
       this.readyChanged = true;
       return { ok: true as const, value: rowToJob(row) };
     });
-  }
-
-  /** One guarded statement moves a leased job to its next state after a bad attempt. */
-  private endLease(id: string, token: string, next: NextState, error: string, outcome: string, now: number): boolean {
-    const r = this.sql
-      .exec(
-        `UPDATE jobs SET state = ?, run_at = COALESCE(?, run_at), last_error = ?, leased_by = NULL,
-           lease_token = NULL, lease_expires_at = NULL, updated_at = ?
-         WHERE id = ? AND state = 'leased' AND lease_token = ? RETURNING id`,
-        next.state,
-        next.runAt,
-        error,
-        now,
-        id,
-        token,
-      )
-      .toArray();
-    if (r.length === 1) this.endAttempt(token, now, outcome, error);
-    return r.length === 1;
-  }
-
-  private endAttempt(token: string, now: number, outcome: string, error: string | null): void {
-    this.sql.exec(
-      "UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE lease_token = ? AND outcome = 'running'",
-      now,
-      outcome,
-      error,
-      token,
-    );
   }
 
   /** Why a guarded change matched no row: the job is unknown, or its lease is not the caller's. */
@@ -377,33 +354,51 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   // ---- reads ---------------------------------------------------------------------------
+  // Reads go through the batch too, so leases past their expiry are taken back first.
 
   async get(id: string): Promise<JobDetail | null> {
-    return readJob(this.sql, id);
+    return this.writes.run(() => readJob(this.sql, id));
   }
 
   /** Newest first; `cursor` is the last id of the previous page. */
   async list(state: JobState | undefined, limit: number, cursor: string | undefined): Promise<JobList> {
-    return listJobs(this.sql, state, Math.min(Math.max(1, limit), LIST_MAX), cursor);
+    return this.writes.run(() => listJobs(this.sql, state, Math.min(Math.max(1, limit), LIST_MAX), cursor));
   }
 
   async stats(): Promise<Stats> {
-    const inMemory = new Map([...this.workerSeen].map(([name, s]) => [name, s.at]));
-    return readStats(this.sql, this.now(), inMemory);
+    return this.writes.run((now) => this.statsNow(now));
   }
 
+  private statsNow(now: number): Stats {
+    const inMemory = new Map([...this.workerSeen].map(([name, s]) => [name, s.at]));
+    return readStats(this.sql, now, inMemory);
+  }
 
   /**
    * Everything the dashboard shows, read in one call (one billed request per refresh):
-   * counts and workers, dead jobs, the newest jobs and the newest deliveries. Read-only.
+   * counts and workers, dead jobs, the newest jobs, the newest deliveries and refusals.
    */
-  async dashboard(limits: { dead: number; recent: number; deliveries: number }): Promise<DashboardSnapshot> {
-    const [stats, dead, recent] = await Promise.all([
-      this.stats(),
-      this.list("dead", limits.dead, undefined),
-      this.list(undefined, limits.recent, undefined),
-    ]);
-    return { stats, dead: dead.jobs, recent: recent.jobs, deliveries: recentDeliveries(this.sql, Math.min(Math.max(1, limits.deliveries), LIST_MAX)) };
+  async dashboard(limits: { dead: number; recent: number; deliveries: number; refused?: number }): Promise<DashboardSnapshot> {
+    const clamp = (n: number) => Math.min(Math.max(1, n), LIST_MAX);
+    return this.writes.run((now) => ({
+      stats: this.statsNow(now),
+      dead: listJobs(this.sql, "dead", clamp(limits.dead), undefined).jobs,
+      recent: listJobs(this.sql, undefined, clamp(limits.recent), undefined).jobs,
+      deliveries: recentDeliveries(this.sql, clamp(limits.deliveries)),
+      refused: recentRefusals(this.sql, clamp(limits.refused ?? 10)),
+    }));
+  }
+
+  // ---- webhook refusals and sign-in attempts ----------------------------------------------
+
+  /** Remembers a webhook delivery refused for its signature (headers only; newest 50 kept). */
+  async recordRefusedDelivery(refusal: Omit<RefusedDelivery, "receivedAt">): Promise<void> {
+    return this.writes.run((now) => recordRefusal(this.sql, refusal, now));
+  }
+
+  /** Judges one dashboard sign-in attempt from `address` (see login-limit.ts). */
+  async loginAttempt(address: string, failed: boolean): Promise<LoginVerdict> {
+    return this.logins.attempt(address, failed, this.now());
   }
 
   /** Remembers when a worker was last seen; written at most once a minute per worker. */
@@ -429,26 +424,8 @@ export class QueueObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    // Expired leases were taken back by the batch's `before` step.
     await this.writes.run((now) => {
-      const expired = this.sql
-        .exec<{ id: string; attempts: number; max_attempts: number; lease_token: string; leased_by: string }>(
-          `SELECT id, attempts, max_attempts, lease_token, leased_by FROM jobs
-           WHERE state = 'leased' AND lease_expires_at <= ?`,
-          now,
-        )
-        .toArray();
-      for (const job of expired) {
-        const next = nextAfterFailure({
-          attempts: job.attempts,
-          maxAttempts: job.max_attempts,
-          retryable: true,
-          now,
-          config: this.config,
-          random: this.random,
-        });
-        const error = `lease expired: worker "${job.leased_by}" stopped heartbeating`;
-        this.endLease(job.id, job.lease_token, next, error, "expired", now);
-      }
       const cutoff = now - this.config.doneRetentionMs;
       const stale = "SELECT id FROM jobs WHERE state = 'done' AND updated_at <= ?";
       this.sql.exec(`DELETE FROM attempts WHERE job_id IN (${stale})`, cutoff);
@@ -471,7 +448,8 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /** Makes sure an alarm fires no later than `at` (an earlier alarm just re-plans). */
-  private async ensureAlarm(at: number): Promise<void> {
+  private async ensureAlarm(wanted: number): Promise<void> {
+    const at = Math.min(wanted, this.now() + MAX_ALARM_AHEAD_MS);
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;

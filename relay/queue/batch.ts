@@ -19,6 +19,11 @@ export interface GroupCommitHooks {
   /** The object's clock. */
   now(): number;
   /**
+   * Work at the start of the batch, inside its transaction, before any op (e.g. taking back
+   * expired leases, so every read and write sees them expired). Optional.
+   */
+  before?(now: number): void;
+  /**
    * Work for the end of the batch, inside the same transaction (e.g. lease jobs to waiting
    * polls); returns what to run once that transaction has succeeded (e.g. answer them).
    */
@@ -57,6 +62,14 @@ export class GroupCommit {
     let settle: Array<() => void> = [];
     try {
       results = this.hooks.transaction(() => {
+        if (this.hooks.before) {
+          try {
+            this.hooks.transaction(() => this.hooks.before!(now));
+          } catch (error) {
+            // Housekeeping must never fail the batch's own ops (the alarm tries again).
+            console.error("relay: work before a batch failed", error instanceof Error ? error.message : typeof error);
+          }
+        }
         const out = batch.map((op) => {
           try {
             // A savepoint per op: one op's failure undoes only its own writes.
@@ -72,12 +85,20 @@ export class GroupCommit {
       void this.hooks.durable().finally(() => {
         if (this.pending.length === 0) this.committing = false;
       });
-      for (const fn of settle) fn();
-      await this.hooks.after(now);
     } catch (error) {
+      // The transaction itself failed: nothing of this batch was written.
       this.committing = false;
       for (const op of batch) op.reject(error);
       return;
+    }
+    for (const fn of settle) fn();
+    try {
+      await this.hooks.after(now);
+    } catch (error) {
+      // The batch is committed: its ops succeeded, whatever the follow-up work did (it is
+      // planned again by the next batch or alarm). Failing them here would report stored
+      // jobs as lost.
+      console.error("relay: work after a committed batch failed", error instanceof Error ? error.message : typeof error);
     }
     results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)));
   }

@@ -8,6 +8,8 @@ import type { LeaseResponse } from "../../shared/jobs.ts";
 /** One parked `GET /v1/jobs/next`. */
 export interface Waiter {
   worker: string;
+  /** The polling process's id, when it sent one. */
+  instance: string | null;
   pollId: string | undefined;
   resolve: (lease: LeaseResponse | null) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -22,9 +24,10 @@ export class WaitingPolls {
   }
 
   /** Parks a poll for `waitMs`; it is answered null when the time runs out. */
-  add(worker: string, waitMs: number, resolve: Waiter["resolve"], pollId: string | undefined): void {
+  add(worker: string, instance: string | null, waitMs: number, resolve: Waiter["resolve"], pollId: string | undefined): void {
     const waiter: Waiter = {
       worker,
+      instance,
       pollId,
       resolve,
       timer: setTimeout(() => {

@@ -3,12 +3,14 @@
  * expired lease, how pushes coalesce, and how ids and lease tokens are made. No I/O: the clock
  * and the random source are passed in, so every rule is testable with fixed values.
  */
-import type { ChangedPaths, SyncPayload } from "../../shared/jobs.ts";
+import { type ChangedPaths, LIMITS, type SyncPayload } from "../../shared/jobs.ts";
 import { toHex } from "../bytes.ts";
 
 /** Tunables read from the environment (see env.ts for defaults). */
 export interface QueueConfig {
   leaseMs: number;
+  /** How long a lease just handed out waits for its first heartbeat before it goes back. */
+  claimMs: number;
   maxAttempts: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -17,6 +19,7 @@ export interface QueueConfig {
 
 export const DEFAULT_CONFIG: QueueConfig = {
   leaseMs: 120_000,
+  claimMs: 10_000,
   maxAttempts: 5,
   backoffBaseMs: 30_000,
   backoffMaxMs: 3_600_000,
@@ -69,16 +72,22 @@ export function syncCoalesceKey(repository: string, branch: string): string {
  */
 export function mergeSync(queued: SyncPayload, later: SyncPayload): SyncPayload {
   const laterIsPush = later.trigger === "push";
+  const { count: _queuedCount, ...rest } = queued;
   return {
-    ...queued,
+    ...rest,
     trigger: queued.trigger === "schedule" && laterIsPush ? "push" : queued.trigger,
     after: laterIsPush ? later.after : queued.after,
     before: queued.trigger === "schedule" && laterIsPush ? later.before : queued.before,
     pusher: later.pusher ?? queued.pusher,
     cloneUrl: later.cloneUrl,
-    changes: mergeChanges(queued.changes, later.changes),
-    deliveryIds: [...queued.deliveryIds, ...later.deliveryIds.filter((d) => !queued.deliveryIds.includes(d))],
+    changes: boundChanges(mergeChanges(queued.changes, later.changes)),
+    // The newest ids only: every id is also in the deliveries table, and `coalesced` counts them all.
+    deliveryIds: [...queued.deliveryIds, ...later.deliveryIds.filter((d) => !queued.deliveryIds.includes(d))].slice(
+      -LIMITS.deliveryIds,
+    ),
     coalesced: queued.coalesced + later.coalesced,
+    // "The next N lessons": the larger request wins, and absent (all) is the largest.
+    ...(queued.count !== undefined && later.count !== undefined ? { count: Math.max(queued.count, later.count) } : {}),
   };
 }
 
@@ -101,6 +110,39 @@ export function mergeChanges(earlier: ChangedPaths, later: ChangedPaths): Change
   apply(later);
   const out: ChangedPaths = { added: [], modified: [], removed: [] };
   for (const [p, s] of status) out[s].push(p);
+  // A summary that was cut short stays marked: the paths it lost are not in either list.
+  if (earlier.truncated || later.truncated) out.truncated = true;
+  return out;
+}
+
+/**
+ * The changed paths cut to a bounded summary ({@link LIMITS}: path count and bytes of path
+ * text), so a push of any legal size fits in one stored row: the first paths of each list are
+ * kept (added, then modified, then removed) and `truncated` says that some were dropped. The
+ * worker then diffs the two commits itself; the lists never decide what is remade.
+ */
+export function boundChanges(
+  changes: ChangedPaths,
+  limits: { paths: number; bytes: number } = { paths: LIMITS.changedPaths, bytes: LIMITS.changedPathBytes },
+): ChangedPaths {
+  const out: ChangedPaths = { added: [], modified: [], removed: [] };
+  let paths = 0;
+  let bytes = 0;
+  let truncated = changes.truncated === true;
+  for (const list of ["added", "modified", "removed"] as const) {
+    for (const p of changes[list]) {
+      // Counted in UTF-16 units (at most 3 UTF-8 bytes each): cheap for 30,000 paths, and even
+      // 3x the limit stays far below the 2 MB a stored value may hold.
+      if (paths >= limits.paths || bytes + p.length > limits.bytes) {
+        truncated = true;
+        break;
+      }
+      out[list].push(p);
+      paths++;
+      bytes += p.length;
+    }
+  }
+  if (truncated) out.truncated = true;
   return out;
 }
 

@@ -53,7 +53,32 @@ export const SCHEMA: readonly string[] = [
      default_branch TEXT NOT NULL,
      last_seen_at INTEGER NOT NULL
    )`,
+  // Webhook deliveries refused for their signature: headers only, never the body (the newest 50).
+  `CREATE TABLE IF NOT EXISTS refused_deliveries (
+     received_at INTEGER NOT NULL,
+     delivery_id TEXT,
+     event TEXT,
+     hook_id TEXT,
+     reason TEXT NOT NULL
+   )`,
 ];
+
+/** Columns added after the first release: name → definition (added once, when missing). */
+const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
+  // The per-process id of the worker holding the lease (a restarted worker takes its jobs back).
+  { table: "jobs", column: "lease_instance", definition: "TEXT" },
+  // 0 until the holder's first heartbeat: an unconfirmed lease soon goes back to the queue.
+  { table: "jobs", column: "lease_confirmed", definition: "INTEGER NOT NULL DEFAULT 1" },
+];
+
+/** Creates the tables and adds any missing column; idempotent, run when the object starts. */
+export function migrate(sql: SqlStorage): void {
+  for (const statement of SCHEMA) sql.exec(statement);
+  for (const { table, column, definition } of ADDED_COLUMNS) {
+    const has = sql.exec("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", table, column).toArray().length > 0;
+    if (!has) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
+}
 
 /** A `jobs` row as SQLite returns it. */
 export interface JobRow {
@@ -74,6 +99,8 @@ export interface JobRow {
   lease_expires_at: number | null;
   progress: string | null;
   result: string | null;
+  lease_instance: string | null;
+  lease_confirmed: number;
   [column: string]: SqlStorageValue;
 }
 

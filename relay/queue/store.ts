@@ -3,10 +3,9 @@
  * sync, or a new row; and the repositories the relay has seen. Plain functions over the
  * object's `SqlStorage`, run inside its group-commit transaction.
  */
-import type { EnqueueResponse, LeaseResponse, SyncPayload } from "../../shared/jobs.ts";
+import type { EnqueueResponse, SyncPayload } from "../../shared/jobs.ts";
 import type { EnqueueSpec, SeenRepository } from "./types.ts";
-import { type JobRow, rowToJob } from "./schema.ts";
-import { makeJobId, makeLeaseToken, mergeSync } from "./rules.ts";
+import { makeJobId, mergeSync } from "./rules.ts";
 
 /** Stores `spec`, or answers with the job it duplicates or coalesces into. */
 export function storeJob(
@@ -93,43 +92,4 @@ export function listRepositories(sql: SqlStorage): SeenRepository[] {
     )
     .toArray()
     .map((r) => ({ repository: r.repository, cloneUrl: r.clone_url, defaultBranch: r.default_branch }));
-}
-
-/**
- * One guarded statement moves the oldest ready job from queued to leased (and its attempt is
- * opened). Null when nothing is ready.
- */
-export function leaseOldestReady(
-  sql: SqlStorage,
-  worker: string,
-  now: number,
-  leaseMs: number,
-  randomBytes: (n: number) => Uint8Array,
-): LeaseResponse | null {
-  const token = makeLeaseToken(randomBytes);
-  const expiresAt = now + leaseMs;
-  const row = sql
-    .exec<JobRow>(
-      `UPDATE jobs SET state = 'leased', leased_by = ?, lease_token = ?, lease_expires_at = ?,
-         attempts = attempts + 1, progress = NULL, updated_at = ?
-       WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT 1)
-         AND state = 'queued'
-       RETURNING *`,
-      worker,
-      token,
-      expiresAt,
-      now,
-      now,
-    )
-    .toArray()[0];
-  if (!row) return null;
-  sql.exec(
-    "INSERT INTO attempts (lease_token, job_id, attempt, worker, leased_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')",
-    token,
-    row.id,
-    row.attempts,
-    worker,
-    now,
-  );
-  return { job: rowToJob(row), lease: { token, expiresAt } };
 }

@@ -35,12 +35,25 @@ export interface RecentDelivery {
   repository: string | null;
 }
 
+/** A webhook delivery refused for its signature: headers only, never the body. */
+export interface RefusedDelivery {
+  receivedAt: number;
+  /** X-GitHub-Delivery, X-GitHub-Event and X-GitHub-Hook-ID as sent (cut to 100 characters). */
+  deliveryId: string | null;
+  event: string | null;
+  hookId: string | null;
+  /** "missing", "malformed" or "mismatch" (see github/verify.ts). */
+  reason: string;
+}
+
 /** What the dashboard reads in one call (see `QueueObject.dashboard`). */
 export interface DashboardSnapshot {
   stats: Stats;
   dead: Job[];
   recent: Job[];
   deliveries: RecentDelivery[];
+  /** The newest webhook deliveries refused with 401 (wrong or missing secret). */
+  refused: RefusedDelivery[];
 }
 
 /** The result of an operation on one job: the value, or why it was refused. */

@@ -11,6 +11,7 @@
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { APPROVE_JOB_TYPE, ApprovePayload, type Job } from "../../shared/jobs.ts";
+import { readCapped } from "../body.ts";
 import { listVar, type Env } from "../env.ts";
 import { HttpError, validationError } from "../errors.ts";
 import { contentSecurityPolicy, dashboardPage, loginPage } from "../dashboard/page.ts";
@@ -33,8 +34,10 @@ type DashboardEnv = { Bindings: Env };
 export const dashboardRoutes = new Hono<DashboardEnv>();
 
 /** How much of each list the page shows. */
-const LIMITS = { dead: 50, recent: 20, deliveries: 15 };
+const LIMITS = { dead: 50, recent: 20, deliveries: 15, refused: 10 };
 const LOGIN_FIELD_MAX = 1024;
+/** The sign-in form is one field: anything bigger is refused before it is read in full. */
+const LOGIN_BODY_MAX = 4096;
 
 dashboardRoutes.get("/dashboard", async (c) => {
   const tokens = workerTokens(c.env);
@@ -49,9 +52,15 @@ dashboardRoutes.post("/dashboard/login", async (c) => {
   const tokens = workerTokens(c.env);
   if (tokens.length === 0) return html(c, loginPage(nonce(c), NOT_CONFIGURED), 503);
   checkOrigin(c);
-  const form = await c.req.parseBody();
-  const given = typeof form.token === "string" ? form.token.trim() : "";
+  const given = (await loginForm(c)).get("token")?.trim() ?? "";
   const token = given && given.length <= LOGIN_FIELD_MAX ? await matchingToken(tokens, given) : null;
+  // Counted per client address in the queue object; while blocked even the right token is refused.
+  const verdict = await queueStub(c.env).loginAttempt(c.req.header("CF-Connecting-IP") ?? "unknown", token === null);
+  if (!verdict.allowed) {
+    const minutes = Math.max(1, Math.ceil(verdict.retryAfterMs / 60_000));
+    c.header("Retry-After", String(Math.ceil(verdict.retryAfterMs / 1000)));
+    return html(c, loginPage(nonce(c), `Too many failed sign-ins from your address: wait ${minutes} min, then sign in with the token exactly as factory init wrote it.`), 429);
+  }
   if (!token) {
     const problem = "That is not one of the relay's worker tokens. Copy it again (no spaces) and sign in.";
     return html(c, loginPage(nonce(c), problem), 401);
@@ -172,10 +181,27 @@ async function checkCsrf(c: Context<DashboardEnv>, session: Session): Promise<vo
   }
 }
 
-/** Browsers send Origin on POST; one that is not this relay is a cross-site request. */
+/** The sign-in form's fields: urlencoded, at most {@link LOGIN_BODY_MAX} bytes (413 as soon as it is more). */
+async function loginForm(c: Context<DashboardEnv>): Promise<URLSearchParams> {
+  if (!(c.req.header("Content-Type") ?? "").startsWith("application/x-www-form-urlencoded")) {
+    throw new HttpError(415, "unsupported_media_type", "Send the sign-in form as a form (application/x-www-form-urlencoded): use the dashboard's Sign in button.");
+  }
+  const body = await readCapped(c.req.raw, {
+    maxBytes: LOGIN_BODY_MAX,
+    what: "The sign-in form",
+    advice: "it holds one worker token; paste only the token.",
+  });
+  return new URLSearchParams(new TextDecoder().decode(body));
+}
+
+/**
+ * Browsers send Origin on POST; one that is not this relay is a cross-site request. `null`
+ * (a sandboxed frame, a file, a privacy redirect) is refused too: the dashboard's own pages
+ * send their real origin (their Referrer-Policy is same-origin, which keeps it).
+ */
 function checkOrigin(c: Context<DashboardEnv>): void {
   const origin = c.req.header("Origin");
-  if (origin !== undefined && origin !== "null" && origin !== requestUrl(c).origin) {
+  if (origin !== undefined && origin !== requestUrl(c).origin) {
     throw new HttpError(403, "csrf_failed", "This request came from another site: open the dashboard on the relay itself.");
   }
 }
@@ -196,11 +222,13 @@ function nonce(c: Context<DashboardEnv>): string {
   return value;
 }
 
-function html(c: Context<DashboardEnv>, body: string, status: 200 | 401 | 503): Response {
+function html(c: Context<DashboardEnv>, body: string, status: 200 | 401 | 429 | 503): Response {
   c.header("Cache-Control", "no-store");
   c.header("X-Content-Type-Options", "nosniff");
   c.header("X-Frame-Options", "DENY");
-  c.header("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on the page's
+  // own form POSTs, which the origin check refuses. Other sites still get no referrer.
+  c.header("Referrer-Policy", "same-origin");
   return c.html(body, status);
 }
 

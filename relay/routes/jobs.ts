@@ -12,9 +12,11 @@ import {
   HeartbeatRequest,
   JobState,
   type LeaseResponse,
+  LIMITS,
   MAX_WAIT_SECONDS,
   ReleaseRequest,
 } from "../../shared/jobs.ts";
+import { byteWords, jsonBytes, parseJsonBounded, readCapped, tooLarge } from "../body.ts";
 import type { Env } from "../env.ts";
 import { HttpError, validationError } from "../errors.ts";
 import type { Outcome } from "../queue/types.ts";
@@ -23,6 +25,16 @@ import { queueStub } from "../queue/stub.ts";
 export const jobRoutes = new Hono<{ Bindings: Env }>();
 
 const WORKER_NAME = /^[A-Za-z0-9_.:@-]{1,100}$/;
+const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The optional `instance` query parameter (a worker process's id), checked. */
+export function instanceId(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!INSTANCE_ID.test(value)) {
+    throw new HttpError(400, "bad_request", "`instance` must be 1-64 characters of A-Z a-z 0-9 _ -: send the worker process's id.");
+  }
+  return value;
+}
 
 /** The `worker` query parameter (default "unnamed"), checked. */
 export function workerName(value: string | undefined): string {
@@ -40,9 +52,10 @@ jobRoutes.get("/v1/jobs/next", async (c) => {
     throw new HttpError(400, "bad_request", `\`wait\` must be whole seconds from 0 to ${MAX_WAIT_SECONDS}: fix the query.`);
   }
   const worker = workerName(c.req.query("worker"));
+  const instance = instanceId(c.req.query("instance"));
   const queue = queueStub(c.env);
   if (wait === 0) {
-    const lease = await queue.next(worker, 0);
+    const lease = await queue.next(worker, 0, undefined, instance);
     return lease ? c.json(lease, 200) : c.body(null, 204);
   }
   // If the worker hangs up while waiting, withdraw the poll; if a job was leased to it in that
@@ -53,7 +66,7 @@ jobRoutes.get("/v1/jobs/next", async (c) => {
   signal.addEventListener("abort", withdraw, { once: true });
   try {
     // RPC typing maps `unknown` fields to never; the value is the plain LeaseResponse.
-    const lease = (await queue.next(worker, wait * 1000, pollId)) as unknown as LeaseResponse | null;
+    const lease = (await queue.next(worker, wait * 1000, pollId, instance)) as unknown as LeaseResponse | null;
     if (!lease) return c.body(null, 204);
     if (isAborted(signal)) {
       c.executionCtx.waitUntil(queue.release(lease.job.id, lease.lease.token));
@@ -68,7 +81,7 @@ jobRoutes.get("/v1/jobs/next", async (c) => {
 jobRoutes.delete("/v1/jobs/next", async (c) => {
   const worker = c.req.query("worker");
   if (worker === undefined) throw new HttpError(400, "bad_request", "Say whose polls to withdraw: add `?worker=<name>`.");
-  const withdrawn = await queueStub(c.env).cancelPollsOf(workerName(worker));
+  const withdrawn = await queueStub(c.env).cancelPollsOf(workerName(worker), instanceId(c.req.query("instance")));
   return c.json({ withdrawn }, 200);
 });
 
@@ -80,9 +93,18 @@ jobRoutes.post("/v1/jobs/:id/heartbeat", async (c) => {
 
 jobRoutes.post("/v1/jobs/:id/complete", async (c) => {
   const req = await readBody(c, CompleteRequest, "complete request");
+  if (req.result !== undefined && jsonBytes(req.result) > LIMITS.resultBytes) {
+    throw tooLarge({
+      maxBytes: LIMITS.resultBytes,
+      what: "The result",
+      advice:
+        "keep large results as artifacts on the worker and send a summary; the lease is still yours, so complete again with a smaller result.",
+    });
+  }
   // `?next=1&worker=` also leases the next ready job in the same round trip (no waiting).
   const nextFor = c.req.query("next") === "1" ? workerName(c.req.query("worker")) : undefined;
-  const out = await queueStub(c.env).complete(c.req.param("id"), req.leaseToken, req.result, nextFor);
+  const instance = instanceId(c.req.query("instance"));
+  const out = await queueStub(c.env).complete(c.req.param("id"), req.leaseToken, req.result, nextFor, instance);
   return c.json(unwrap(out, c.req.param("id")), 200);
 });
 
@@ -110,6 +132,13 @@ jobRoutes.delete("/v1/jobs/:id", async (c) => {
 
 jobRoutes.post("/v1/jobs", async (c) => {
   const req = await readBody(c, EnqueueRequest, "job");
+  if (jsonBytes(req.payload) > LIMITS.payloadBytes) {
+    throw tooLarge({
+      maxBytes: LIMITS.payloadBytes,
+      what: "The job payload",
+      advice: "put large data where the worker can fetch it (the repository, a URL) and send a reference.",
+    });
+  }
   const stored = await queueStub(c.env).enqueue({
     type: req.type,
     payload: req.payload,
@@ -147,14 +176,18 @@ function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
 }
 
-/** Parses a JSON body with a shared schema: 400 with every bad field listed. */
+/**
+ * Parses a JSON body with a shared schema: 413 over {@link LIMITS.apiBodyBytes} (by
+ * Content-Length, else while reading), 400 for nesting over {@link LIMITS.jsonDepth}, bad JSON,
+ * or any bad field (every one listed).
+ */
 async function readBody<S extends z.ZodType>(c: Context, schema: S, what: string): Promise<z.infer<S>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new HttpError(400, "bad_request", `The ${what} body is not JSON: send a JSON object with Content-Type application/json.`);
-  }
+  const bytes = await readCapped(c.req.raw, {
+    maxBytes: LIMITS.apiBodyBytes,
+    what: `The ${what} body`,
+    advice: `send at most ${byteWords(LIMITS.apiBodyBytes)}; keep large data on the worker.`,
+  });
+  const raw = parseJsonBounded(bytes, LIMITS.jsonDepth, `The ${what} body`, "send a JSON object with Content-Type application/json.");
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw validationError(what, parsed.error);
   return parsed.data;

@@ -1,26 +1,30 @@
 /**
- * POST /github/webhook: size check, signature check over the raw bytes, then the event table.
- * Nothing is stored unless the signature is valid; the raw body is never stored.
+ * POST /github/webhook: signature header check, size check while streaming, signature check
+ * over the raw bytes, then the event table. Nothing is stored unless the signature is valid;
+ * the raw body is never stored. A refused signature is remembered (headers only) for the
+ * dashboard, at most a few a minute per isolate.
  */
 import { Hono } from "hono";
-import type { EnqueueResponse, IgnoredResponse } from "../../shared/jobs.ts";
+import { type EnqueueResponse, type IgnoredResponse, LIMITS } from "../../shared/jobs.ts";
 import { listVar, type Env } from "../env.ts";
+import { parseJsonBounded, readCapped } from "../body.ts";
 import { HttpError } from "../errors.ts";
 import { routeEvent } from "../github/events.ts";
-import { verifySignature } from "../github/verify.ts";
+import { headerProblem, verifySignature } from "../github/verify.ts";
 import { queueStub } from "../queue/stub.ts";
+import { TokenBucket } from "../throttle.ts";
 
 /** GitHub caps webhook payloads at 25 MiB. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+/** Nesting allowed in a webhook body: GitHub's own bodies are a few levels deep, plus a client_payload. */
+const MAX_WEBHOOK_DEPTH = LIMITS.jsonDepth + 8;
+
+/** Refusals recorded for the dashboard: a burst of 10, then one every 6 s (per isolate). */
+const refusalLog = new TokenBucket(10, 6_000);
 
 export const webhookRoutes = new Hono<{ Bindings: Env }>();
 
 webhookRoutes.post("/github/webhook", async (c) => {
-  const declared = Number(c.req.header("Content-Length") ?? "0");
-  if (declared > MAX_WEBHOOK_BYTES) throw tooLarge();
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  if (body.byteLength > MAX_WEBHOOK_BYTES) throw tooLarge();
-
   const secrets = listVar(c.env.GITHUB_WEBHOOK_SECRET);
   if (secrets.length === 0) {
     throw new HttpError(
@@ -29,30 +33,31 @@ webhookRoutes.post("/github/webhook", async (c) => {
       "The relay has no webhook secret: set GITHUB_WEBHOOK_SECRET (`npx wrangler secret put GITHUB_WEBHOOK_SECRET`, or .dev.vars locally).",
     );
   }
-  const check = await verifySignature(crypto.subtle, secrets, body, c.req.header("X-Hub-Signature-256"));
-  if (!check.ok) {
-    const why = {
-      missing: "The X-Hub-Signature-256 header is missing",
-      malformed: "The X-Hub-Signature-256 header is not `sha256=<64 hex digits>`",
-      mismatch: "The X-Hub-Signature-256 signature does not match",
-    }[check.reason];
-    throw new HttpError(
-      401,
-      "bad_signature",
-      `${why}: set the webhook's secret in GitHub to the relay's GITHUB_WEBHOOK_SECRET and redeliver.`,
-    );
-  }
+  const header = c.req.header("X-Hub-Signature-256");
+  // A missing or malformed signature is refused before a byte of the body is read.
+  const early = headerProblem(header);
+  if (early) throw await refuse(c.env, c.req.raw.headers, early);
+  const body = await readCapped(c.req.raw, {
+    maxBytes: MAX_WEBHOOK_BYTES,
+    what: "The body",
+    advice: "25 MiB is GitHub's own maximum; send a smaller payload.",
+  });
+  const check = await verifySignature(crypto.subtle, secrets, body, header);
+  if (!check.ok) throw await refuse(c.env, c.req.raw.headers, check.reason);
 
   const event = c.req.header("X-GitHub-Event");
   const deliveryId = c.req.header("X-GitHub-Delivery");
   if (!event) throw badRequest("The X-GitHub-Event header is missing: send the event name GitHub sends.");
   if (!deliveryId) throw badRequest("The X-GitHub-Delivery header is missing: send the delivery GUID GitHub sends.");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    throw badRequest("The body is not JSON: set the webhook's content type in GitHub to application/json.");
+  if (event.length > 100 || deliveryId.length > 200) {
+    throw badRequest("The X-GitHub-Event or X-GitHub-Delivery header is too long: send the values GitHub sends.");
   }
+  const parsed = parseJsonBounded(
+    body,
+    MAX_WEBHOOK_DEPTH,
+    "The body",
+    "set the webhook's content type in GitHub to application/json.",
+  );
 
   const watch = { repos: listVar(c.env.WATCH_REPOS), branches: listVar(c.env.WATCH_BRANCHES) };
   const outcome = routeEvent(event, parsed, { deliveryId, receivedAt: Date.now() }, watch);
@@ -73,8 +78,32 @@ webhookRoutes.post("/github/webhook", async (c) => {
   }
 });
 
-function tooLarge(): HttpError {
-  return new HttpError(413, "payload_too_large", "The body is over 25 MiB, GitHub's own maximum: send a smaller payload.");
+const WHY = {
+  missing: "The X-Hub-Signature-256 header is missing",
+  malformed: "The X-Hub-Signature-256 header is not `sha256=<64 hex digits>`",
+  mismatch: "The X-Hub-Signature-256 signature does not match",
+} as const;
+
+/** The 401 for a refused signature, after noting the delivery (headers only) for the dashboard. */
+async function refuse(env: Env, headers: Headers, reason: keyof typeof WHY): Promise<HttpError> {
+  if (refusalLog.take(Date.now())) {
+    const cut = (name: string) => headers.get(name)?.slice(0, 100) ?? null;
+    try {
+      await queueStub(env).recordRefusedDelivery({
+        deliveryId: cut("X-GitHub-Delivery"),
+        event: cut("X-GitHub-Event"),
+        hookId: cut("X-GitHub-Hook-ID"),
+        reason,
+      });
+    } catch {
+      // Remembering is a courtesy: the refusal stands either way.
+    }
+  }
+  return new HttpError(
+    401,
+    "bad_signature",
+    `${WHY[reason]}: set the webhook's secret in GitHub to the relay's GITHUB_WEBHOOK_SECRET and redeliver.`,
+  );
 }
 
 function badRequest(message: string): HttpError {

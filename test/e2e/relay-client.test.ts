@@ -3,7 +3,15 @@
  * shared zod contract, and each failure comes back as its typed error.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LeaseLostError, RelayClient, RelayHttpError, RelayUnreachableError, UnauthorizedError } from "../../worker/relay-client.ts";
+import { LIMITS, type JobResult } from "../../shared/jobs.ts";
+import {
+  boundedResult,
+  LeaseLostError,
+  RelayClient,
+  RelayHttpError,
+  RelayUnreachableError,
+  UnauthorizedError,
+} from "../../worker/relay-client.ts";
 import { freePort, startRelay, type RelayProcess } from "../helpers/relay-process.ts";
 
 let relay: RelayProcess;
@@ -74,5 +82,65 @@ describe("RelayClient against the real relay", () => {
     const aborted = await polling;
     expect(aborted).not.toBeInstanceOf(RelayUnreachableError);
     expect(aborted.message).toBe("shutting down");
+  });
+
+  it("complete sends a result cut to the relay's limit: a huge report still completes the job, saying it was trimmed", async () => {
+    const { jobId } = await client.enqueue({ type: "factory.client-big", payload: {} });
+    const l = await client.next(5);
+    expect(l?.job.id).toBe(jobId);
+    const steps = Array.from({ length: 2000 }, (_, i) => ({
+      key: `render:${i}`,
+      kind: "render",
+      status: "ran" as const,
+      ms: 1,
+      produced: [`out/lessons/${i}/lesson-with-a-long-name.mp4`],
+      note: "n".repeat(100),
+    }));
+    await client.complete(jobId, l!.lease.token, { sha: null, steps, ran: 2000, skipped: 0, produced: [], summary: "2000 renders" });
+    const job = await client.get(jobId);
+    expect(job.state).toBe("done");
+    expect(job.result).toMatchObject({ ran: 2000, summary: expect.stringMatching(/^2000 renders \(result trimmed: full report kept on the worker/) });
+    expect(Buffer.byteLength(JSON.stringify(job.result))).toBeLessThanOrEqual(LIMITS.resultBytes);
+  });
+
+  it("withdraw answers this process's parked poll at once (204), and only its own", async () => {
+    const mine = new RelayClient({ baseUrl: relay.url, token: relay.token, workerName: "client-withdraw" });
+    const started = Date.now();
+    const parked = mine.next(30);
+    const deadline = AbortSignal.timeout(20_000);
+    while (!(await client.stats(deadline)).workers.some((w) => w.name === "client-withdraw" && w.lastSeenAt >= started - 1000)) {
+      /* the poll has not reached the relay yet */
+    }
+    const sibling = new RelayClient({ baseUrl: relay.url, token: relay.token, workerName: "client-withdraw", instance: "sibling-process" });
+    expect(await sibling.withdraw()).toBe(0);
+    expect(await mine.withdraw()).toBe(1);
+    expect(await parked).toBeNull();
+  });
+});
+
+describe("boundedResult", () => {
+  const result = (steps: number): JobResult => ({
+    sha: null,
+    steps: Array.from({ length: steps }, (_, i) => ({ key: `s${i}`, kind: "k", status: "ran" as const, ms: 1, produced: ["x".repeat(100)] })),
+    ran: steps,
+    skipped: 0,
+    produced: ["a.mp4"],
+    summary: "done",
+  });
+
+  it("leaves a result within the limit as it is", () => {
+    const small = result(3);
+    expect(boundedResult(small)).toBe(small);
+  });
+
+  it("drops produced lists, then the oldest steps, until it fits, keeping the counts and saying so", () => {
+    const cut = boundedResult(result(5000), 20_000);
+    expect(Buffer.byteLength(JSON.stringify(cut))).toBeLessThanOrEqual(20_000);
+    expect(cut).toMatchObject({ ran: 5000, produced: [], summary: expect.stringContaining("result trimmed") });
+    expect(cut.steps.at(-1)?.key).toBe("s4999");
+  });
+
+  it("with a limit of 0 keeps only the counts and the summary", () => {
+    expect(boundedResult(result(10), 0)).toMatchObject({ steps: [], ran: 10, produced: [] });
   });
 });

@@ -53,4 +53,37 @@ describe("group commit", () => {
     await commit.run(() => 2);
     expect(log.filter((l) => l === "begin")).toHaveLength(2);
   });
+
+  it("resolves every write of a committed batch even when the work after it fails (e.g. setting the alarm)", async () => {
+    const commit = new GroupCommit({
+      transaction: (fn) => fn(),
+      now: () => 1,
+      inside: () => [],
+      after: async () => {
+        throw new Error("alarm time out of range");
+      },
+      durable: async () => {},
+    });
+    await expect(Promise.all([commit.run(() => "a"), commit.run(() => "b")])).resolves.toEqual(["a", "b"]);
+  });
+
+  it("runs the before step first in the batch, and its failure fails no write", async () => {
+    const seen: string[] = [];
+    let fail = false;
+    const commit = new GroupCommit({
+      transaction: (fn) => fn(),
+      now: () => 1,
+      before: () => {
+        seen.push("before");
+        if (fail) throw new Error("housekeeping broke");
+      },
+      inside: () => [],
+      after: async () => {},
+      durable: async () => {},
+    });
+    await commit.run(() => seen.push("op"));
+    expect(seen).toEqual(["before", "op"]);
+    fail = true;
+    await expect(commit.run(() => "still stored")).resolves.toBe("still stored");
+  });
 });

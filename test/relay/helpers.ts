@@ -108,11 +108,22 @@ export async function untilWaiting(n: number): Promise<void> {
   throw new Error(`fewer than ${n} long polls reached the queue object`);
 }
 
-/** Leases the next job as `worker` (no waiting). */
-export async function lease(worker = "w1"): Promise<{ job: any; lease: { token: string; expiresAt: number } }> {
-  const res = await api("GET", `/v1/jobs/next?wait=0&worker=${worker}`);
+/**
+ * Leases the next job as `worker` (no waiting) and, as a live worker does at once, confirms
+ * it with a first heartbeat (`confirm: false` leaves it unconfirmed). `instance` is sent when given.
+ */
+export async function lease(
+  worker = "w1",
+  opts: { confirm?: boolean; instance?: string } = {},
+): Promise<{ job: any; lease: { token: string; expiresAt: number; confirmBy?: number } }> {
+  const instance = opts.instance ? `&instance=${opts.instance}` : "";
+  const res = await api("GET", `/v1/jobs/next?wait=0&worker=${worker}${instance}`);
   if (res.status !== 200) throw new Error(`expected a lease, got ${res.status}`);
-  return json(res);
+  const leased = await json(res);
+  if (opts.confirm === false) return leased;
+  const hb = await api("POST", `/v1/jobs/${leased.job.id}/heartbeat`, { leaseToken: leased.lease.token });
+  if (hb.status !== 200) throw new Error(`confirming the lease failed: ${hb.status}`);
+  return { job: leased.job, lease: { token: leased.lease.token, expiresAt: (await json(hb)).expiresAt } };
 }
 
 /** Enqueues a manual job and returns its id. */

@@ -7,6 +7,7 @@ import { api, BASE, enqueue, json, lease, pushBody, queue, setClock, untilWaitin
 // In the future of the real clock, so alarms only fire when a test fires them.
 const T0 = Date.UTC(2099, 0, 1);
 const LEASE_MS = 120_000;
+const CLAIM_MS = 10_000;
 
 afterEach(async () => {
   await reset();
@@ -35,7 +36,8 @@ describe("leasing", () => {
     expect(res.status).toBe(200);
     const body = LeaseResponse.parse(await json(res));
     expect(body.job).toMatchObject({ id, state: "leased", attempts: 1, leasedBy: "w1" });
-    expect(body.lease.expiresAt).toBe(T0 + LEASE_MS);
+    // Unconfirmed until the first heartbeat: short, and it says so.
+    expect(body.lease).toMatchObject({ expiresAt: T0 + CLAIM_MS, confirmBy: T0 + CLAIM_MS });
     expect((await api("GET", "/v1/jobs/next?wait=0&worker=w1")).status).toBe(204);
   });
 
@@ -98,10 +100,10 @@ describe("lease holders", () => {
     await setClock(T0);
     await enqueue();
     const { job, lease: l } = await lease();
-    await setClock(T0 + 10_000);
+    await setClock(T0 + 30_000);
     const res = await api("POST", `/v1/jobs/${job.id}/heartbeat`, { leaseToken: l.token, progress: { step: "render" } });
     expect(res.status).toBe(200);
-    expect(await json(res)).toEqual({ expiresAt: T0 + 10_000 + LEASE_MS });
+    expect(await json(res)).toEqual({ expiresAt: T0 + 30_000 + LEASE_MS });
     expect((await json(await api("GET", `/v1/jobs/${job.id}`))).progress).toEqual({ step: "render" });
   });
 

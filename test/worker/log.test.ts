@@ -25,6 +25,15 @@ describe("logger", () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ authorization: "***", nested: { a: "***" } });
   });
 
+  it("masks a secret that appears JSON-escaped (in a logged object or an error body)", () => {
+    const secret = 'p"w\\d-secret';
+    const { log, lines } = capture({ secrets: [secret] });
+    log.error(`the API answered ${JSON.stringify({ error: `bad key ${secret}` })}`, { request: { key: secret } });
+    expect(lines[0]).not.toContain(JSON.stringify(secret).slice(1, -1));
+    expect(lines[0]).not.toContain(secret);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ request: { key: "***" } });
+  });
+
   it("prints readable lines on a terminal with the job and step up front", () => {
     const { log, lines } = capture({ json: false });
     log.child({ jobId: "j9", step: "sync" }).info("synced", { sha: "abc" });

@@ -126,6 +126,38 @@ describe("runLoop", () => {
     await expect(t.loop).resolves.toMatchObject({ jobs: 1, outcomes: [{ jobId: "j1", outcome: "completed" }] });
   });
 
+  it("confirms a lease the relay marks confirmBy with a heartbeat at once, then heartbeats every third of the lease", async () => {
+    const unconfirmed = lease("j1");
+    unconfirmed.lease = { ...unconfirmed.lease, expiresAt: T0 + 10_000, confirmBy: T0 + 10_000 };
+    const t = harness([unconfirmed]);
+    await settle();
+    expect(t.running).toHaveLength(1);
+    expect(t.relay.calls).toEqual(["next", "heartbeat"]);
+    await t.clock.advance(LEASE_MS / 3);
+    expect(t.relay.heartbeats).toHaveLength(2);
+    t.running[0]!.finish(done());
+    await settle();
+    t.stop.abort();
+    await t.loop;
+  });
+
+  it("withdraws its parked polls from the relay when stopped", async () => {
+    const clock = new ManualClock(T0);
+    const relay = Object.assign(new ScriptedRelay([], clock), { withdrawn: 0 });
+    const client = Object.assign(relay, { withdraw: async () => ((relay.withdrawn += 1), 1) });
+    const stop = new AbortController();
+    const loop = runLoop(
+      { client, handle: async () => done(), log: createLogger({ write: () => {} }), clock },
+      { concurrency: 2, waitSeconds: 45, drainMs: 1000 },
+      { stop: stop.signal },
+    );
+    await settle();
+    expect(relay.withdrawn).toBe(0);
+    stop.abort(new Error("SIGTERM"));
+    await loop;
+    expect(relay.withdrawn).toBe(1);
+  });
+
   it("on a 409 heartbeat stops the job at its next step boundary and neither acks nor fails it", async () => {
     const t = harness([lease("j1")]);
     await settle();

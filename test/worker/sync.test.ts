@@ -161,4 +161,15 @@ describe("syncRepository", () => {
       await server.close();
     }
   });
+
+  it("refuses a repository name outside the shared rule (the relay refuses the same names), without touching the disk", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "factory-sync-name-"));
+    for (const repository of ["../escape", "a/..", "-x/y", "x y/z"]) {
+      const err = await syncRepository({ workDir, repository, cloneUrl: "/nonexistent", branch: "main", sha: null }).catch((e) => e);
+      expect(err).toBeInstanceOf(StepError);
+      expect(err.retryable).toBe(false);
+      expect(err.message).toMatch(/is not a repository name/);
+    }
+    expect(existsSync(join(workDir, "repos"))).toBe(false);
+  });
 });
