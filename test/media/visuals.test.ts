@@ -134,3 +134,34 @@ describe("formula notation people type", () => {
     expect(mul.join("")).not.toContain(">x<");
   });
 });
+
+describe("renderer details a viewer would notice", () => {
+  it("keeps the brackets of a grouped first factor, and a quantity's unit inside its fraction", () => {
+    const grouped: string[] = [];
+    layoutFormula("(a + b) * c", 100, theme).draw(0, 200, grouped);
+    expect(grouped.join("")).toContain(">(<");
+    const unit: string[] = [];
+    const p = layoutFormula("24 V / 0.1 A", 100, theme);
+    p.draw(0, 200, unit);
+    // "A" is drawn below the bar (in the denominator), not beside the fraction on the baseline.
+    const a = unit.join("").match(/<text x="[\d.]+" y="([\d.]+)"[^>]*>A</)!;
+    expect(Number(a[1])).toBeGreaterThan(200);
+  });
+
+  it("counts long spans in whole minutes", () => {
+    expect(tickStep(600_000)).toBe(120_000);
+    expect(formatTick(240_000, 600_000)).toBe("4 min");
+  });
+
+  it("colours only columns of logic levels", () => {
+    const v = Visual.parse({ kind: "table", header: ["CV", "Q"], rows: [["1", "0"], ["2", "1"]] });
+    const svg = visualSvg(v, box, 1, theme);
+    const greens = [...svg.matchAll(new RegExp(`fill="${theme.live}"[^>]*>([^<]*)<`, "g"))].map((m) => m[1]);
+    expect(greens).toEqual(["1"]);
+  });
+
+  it("points arrows with orient=auto, which resvg honours", () => {
+    const v = Visual.parse({ kind: "flow", direction: "down", nodes: [{ id: "a", label: "A" }, { id: "b", label: "B" }], edges: [{ from: "a", to: "b" }] });
+    expect(visualSvg(v, box, 1, theme)).toContain('orient="auto"');
+  });
+});

@@ -4,7 +4,7 @@
  * A cycle back to an earlier node is drawn as a return arrow under the row.
  */
 import type { FlowVisual } from "../../../shared/visual.ts";
-import { type Box, type VisualTheme, fitSize, r, text } from "./theme.ts";
+import { type Box, type VisualTheme, fitSize, r, text, textWidth } from "./theme.ts";
 
 /** Layer of each node: the longest chain of forward edges leading to it (back edges ignored). */
 export function layers(v: FlowVisual): Map<string, number> {
@@ -44,12 +44,17 @@ export function flowSvg(v: FlowVisual, box: Box, step: number, t: VisualTheme): 
   const maxInLayer = Math.max(...byLayer.map((l) => l.length));
   const slot = mainLen / nLayers;
   const nodeMain = Math.min(340, slot * 0.72);
-  const nodeCross = Math.min(150, (crossLen / maxInLayer) * 0.7);
+  const nodeCross = Math.min(220, (crossLen / maxInLayer) * 0.7);
   const nodeW = across ? nodeMain : Math.min(520, crossLen / maxInLayer * 0.8);
-  const nodeH = across ? nodeCross : Math.min(130, nodeMain);
+  const nodeH = across ? nodeCross : Math.min(150, nodeMain);
   const chars = Math.max(8, Math.floor(nodeW / 20));
-  const wrapped = new Map(v.nodes.map((n) => [n.id, lines(n.label, chars)]));
-  const size = Math.min(fitSize([...wrapped.values()].flat(), nodeW - 24, 34, 16, "bold", t), nodeH / 3.4);
+  // At most three lines a node: a longer label gets longer lines and a smaller size, never overflow.
+  const wrapped = new Map(v.nodes.map((n) => {
+    const first = lines(n.label, chars);
+    return [n.id, first.length <= 3 ? first : lines(n.label, Math.ceil(n.label.length / 3) + 2)];
+  }));
+  const maxLines = Math.max(...[...wrapped.values()].map((l) => l.length));
+  const size = Math.min(fitSize([...wrapped.values()].flat(), nodeW - 24, 40, 14, "bold", t), nodeH / (maxLines * 1.25 + 0.6));
   const pos = new Map<string, { cx: number; cy: number }>();
   byLayer.forEach((ids, li) => {
     ids.forEach((id, k) => {
@@ -60,8 +65,9 @@ export function flowSvg(v: FlowVisual, box: Box, step: number, t: VisualTheme): 
   });
   const visible = new Set(v.nodes.slice(0, step + 1).map((n) => n.id));
   const order = new Map(v.nodes.map((n, i) => [n.id, i]));
+  const labels: { x: number; y: number; text: string; anchor: "middle" | "start" }[] = [];
   const out: string[] = [
-    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${t.muted}"/></marker></defs>`,
+    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="${t.muted}"/></marker></defs>`,
   ];
   for (const e of v.edges) {
     if (!visible.has(e.from) || !visible.has(e.to)) continue;
@@ -82,10 +88,10 @@ export function flowSvg(v: FlowVisual, box: Box, step: number, t: VisualTheme): 
       mid = { x: (a.cx + b.cx) / 2, y: (a.cy + b.cy) / 2 - 14 };
     } else {
       d = `M${r(a.cx)},${r(a.cy + nodeH / 2)} L${r(b.cx)},${r(b.cy - nodeH / 2 - 4)}`;
-      mid = { x: (a.cx + b.cx) / 2 + 14, y: (a.cy + b.cy) / 2 };
+      mid = { x: (a.cx + b.cx) / 2 + 14, y: (a.cy + b.cy) / 2 + 8 };
     }
     out.push(`<path d="${d}" fill="none" stroke="${t.muted}" stroke-width="4" marker-end="url(#arrow)"/>`);
-    if (e.label) out.push(text(mid.x, mid.y, e.label, 24, t.muted, t.sans, 'text-anchor="middle"'));
+    if (e.label) labels.push({ ...mid, text: e.label, anchor: across ? "middle" : "start" });
   }
   v.nodes.forEach((n, i) => {
     if (!visible.has(n.id)) return;
@@ -98,6 +104,13 @@ export function flowSvg(v: FlowVisual, box: Box, step: number, t: VisualTheme): 
       out.push(text(cx, y, l, size, t.text, t.sansBold, 'text-anchor="middle" font-weight="700"'));
     });
   });
+  // Edge labels last, on a plate of the slide's panel colour, so neither boxes nor lines cover them.
+  for (const l of labels) {
+    const w = textWidth(l.text, 24, "sans", t) + 16;
+    const x = l.anchor === "middle" ? l.x - w / 2 : l.x;
+    out.push(`<rect x="${r(x)}" y="${r(l.y - 22)}" width="${r(w)}" height="30" rx="6" fill="${t.panel}" fill-opacity="0.9"/>`);
+    out.push(text(x + 8, l.y, l.text, 24, t.muted, t.sans));
+  }
   return out.join("");
 }
 

@@ -110,30 +110,25 @@ export function layoutFormula(src: string, size: number, t: VisualTheme): Piece 
     return row(items);
   }
   function term(sz: number): Piece {
-    let acc: Piece[] = [stripParens(power(sz))].map((p) => p);
-    let accRaw = acc;
+    // Parentheses are dropped only where a fraction's bar already groups its parts.
+    let parts: { piece: Piece; inner?: Piece }[] = [power(sz)];
+    const thin = (): { piece: Piece } => ({ piece: { w: sz * 0.18, asc: 0, desc: 0, draw: () => {} } });
     for (let tk = peek(); tk && (["*", "×", "·", "/", "÷", "("].includes(tk.text) || tk.kind !== "op"); tk = peek()) {
-      // Juxtaposition ("24 V", "2 pi f") is a product written without a sign: a thin space.
+      // Juxtaposition ("2 pi f") is a product written without a sign: a thin space.
       if (tk.kind !== "op" || tk.text === "(") {
-        const next = power(sz);
-        const thin: Piece = { w: sz * 0.18, asc: 0, desc: 0, draw: () => {} };
-        acc = [...acc, thin, next.piece];
-        accRaw = acc;
+        parts.push(thin(), power(sz));
         continue;
       }
       i++;
       if (tk.text === "/" || tk.text === "÷") {
-        const den = power(sz * 0.9);
-        const num = row(accRaw);
-        acc = [fraction(num, stripParens(den), sz)];
-        accRaw = acc;
+        const den = stripParens(power(sz * 0.9));
+        const num = parts.length === 1 ? stripParens(parts[0]!) : row(parts.map((p) => p.piece));
+        parts = [{ piece: fraction(num, den, sz) }];
       } else {
-        const next = power(sz);
-        acc = [...acc, opGlyph("*", sz), next.piece];
-        accRaw = acc;
+        parts.push({ piece: opGlyph("*", sz) }, power(sz));
       }
     }
-    return row(acc);
+    return row(parts.map((p) => p.piece));
   }
   function fraction(num: Piece, den: Piece, sz: number): Piece {
     const w = Math.max(num.w, den.w) + sz * 0.3;
@@ -171,7 +166,15 @@ export function layoutFormula(src: string, size: number, t: VisualTheme): Piece 
   }
   function atom(sz: number): { piece: Piece; inner?: Piece } {
     const tk = take();
-    if (tk.kind === "num") return { piece: glyph(tk.text, sz) };
+    if (tk.kind === "num") {
+      // A number and its unit ("0.1 A", "240 ohms") are one quantity: a fraction bar never splits them.
+      const unit = peek();
+      if (unit?.kind === "id" && toks[i + 1]?.text !== "(" && toks[i + 1]?.text !== "^") {
+        i++;
+        return { piece: row([glyph(tk.text, sz), { w: sz * 0.2, asc: 0, desc: 0, draw: () => {} }, ident(unit.text, sz)]) };
+      }
+      return { piece: glyph(tk.text, sz) };
+    }
     if (tk.kind === "id" && tk.text === "sqrt" && peek()?.text === "(") {
       take("(");
       const inner = expr(sz);

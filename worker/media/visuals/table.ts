@@ -24,12 +24,14 @@ export function tableSvg(v: TableVisual, box: Box, step: number, t: VisualTheme)
   const top = box.y + Math.max(0, (box.height - rowH * (v.rows.length + 1)) / 2);
   const out: string[] = [`<rect x="${r(box.x)}" y="${r(top)}" width="${r(box.width)}" height="${r(rowH)}" rx="12" fill="${t.accent}" fill-opacity="0.9"/>`];
   v.header.forEach((h, c) => out.push(text(xs[c]! + widths[c]! / 2, top + rowH * 0.62, h, size, "#0b1120", t.sansBold, 'text-anchor="middle" font-weight="700"')));
+  // Only a column of logic levels is coloured (a truth table), never counts or sizes that happen to be 1.
+  const logic = v.header.map((_, c) => v.rows.every((row) => /^(0|1|TRUE|FALSE|ON|OFF)$/i.test(row[c] ?? "")));
   v.rows.slice(0, step + 1).forEach((row, i) => {
     const y = top + rowH * (i + 1);
     if (i % 2 === 0) out.push(`<rect x="${r(box.x)}" y="${r(y)}" width="${r(box.width)}" height="${r(rowH)}" fill="${t.panel}"/>`);
     if (i === step) out.push(`<rect x="${r(box.x)}" y="${r(y)}" width="8" height="${r(rowH)}" fill="${t.accent}"/>`);
     row.forEach((cell, c) => {
-      const lit = /^(1|TRUE|ON)$/i.test(cell);
+      const lit = logic[c]! && /^(1|TRUE|ON)$/i.test(cell);
       out.push(text(xs[c]! + widths[c]! / 2, y + rowH * 0.62, cell, size, lit ? t.live : t.text, t.mono, 'text-anchor="middle"'));
     });
   });

@@ -6,18 +6,20 @@
 import type { TimingVisual } from "../../../shared/visual.ts";
 import { type Box, type VisualTheme, fitSize, r, text } from "./theme.ts";
 
-/** "500 ms", "2 s", "1.5 min": the tick label for `ms` on an axis spanning `span`. */
+/** "500 ms", "2 s", "5 min": the tick label for `ms` on an axis spanning `span`. */
 export function formatTick(ms: number, span: number): string {
-  if (span >= 180_000) return `${+(ms / 60_000).toFixed(1)} min`;
+  if (span >= 180_000) return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${+(ms / 1000).toFixed(1)} s`;
   if (span >= 3_000) return `${+(ms / 1000).toFixed(1)} s`;
   return `${Math.round(ms)} ms`;
 }
 
-/** A "nice" tick step (1, 2, 5 × 10^n) giving about `count` ticks over `span`. */
+// Tick steps a person counts in: round milliseconds, seconds, then whole minutes and hours.
+const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000];
+
+/** A tick step from {@link STEPS} giving at most about `count` ticks over `span`. */
 export function tickStep(span: number, count = 6): number {
   const raw = span / count;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((k) => k * p).find((s) => s >= raw) ?? 10 * p;
+  return STEPS.find((s) => s >= raw) ?? Math.ceil(raw / 3_600_000) * 3_600_000;
 }
 
 /** SVG of the diagram with the first `step + 1` signals shown. */
@@ -64,7 +66,9 @@ export function timingSvg(v: TimingVisual, box: Box, step: number, t: VisualThem
   });
   for (const m of v.markers) {
     out.push(`<line x1="${r(tx(m.t))}" y1="${r(y0)}" x2="${r(tx(m.t))}" y2="${r(bottom)}" stroke="${t.accent}" stroke-width="3" stroke-dasharray="10 8"/>`);
-    out.push(text(tx(m.t) + 8, y0 + 24, m.label, 22, t.accent, t.sansBold, 'font-weight="700"'));
+    // Near the right edge the label goes left of its line, so it stays inside the box.
+    const right = tx(m.t) > x0 + (x1 - x0) * 0.7;
+    out.push(text(tx(m.t) + (right ? -8 : 8), y0 + 24, m.label, 22, t.accent, t.sansBold, `font-weight="700"${right ? ' text-anchor="end"' : ""}`));
   }
   return out.join("");
 }
