@@ -66,6 +66,10 @@ export class FakeAnthropic {
   expectInPrompt: string | null = null;
   /** Texts no request may contain (other atoms' bodies). */
   forbidden: string[] = [];
+  /** The forced tool every request must offer; the learning agent's tests set "submit_st_program". */
+  toolName = "submit_video_script";
+  /** The tool input of a "script" reply without one; by default a script built from the atom's headings. */
+  defaultInput: ((prompt: string) => unknown) | null = null;
   private readonly cachedPrefixes = new Set<string>();
   private seq = 0;
 
@@ -109,9 +113,9 @@ export class FakeAnthropic {
     if (!Array.isArray(system) || system[0]?.type !== "text" || system[0]?.cache_control?.type !== "ephemeral") {
       p.push("system prompt is not a text block with cache_control {type: ephemeral}");
     }
-    const tool = Array.isArray(body?.tools) ? body.tools.find((t: any) => t?.name === "submit_video_script") : undefined;
-    if (!tool?.input_schema || tool.input_schema.type !== "object") p.push("submit_video_script tool with an object input_schema missing");
-    if (body?.tool_choice?.type !== "tool" || body?.tool_choice?.name !== "submit_video_script") p.push("tool_choice does not force submit_video_script");
+    const tool = Array.isArray(body?.tools) ? body.tools.find((t: any) => t?.name === this.toolName) : undefined;
+    if (!tool?.input_schema || tool.input_schema.type !== "object") p.push(`${this.toolName} tool with an object input_schema missing`);
+    if (body?.tool_choice?.type !== "tool" || body?.tool_choice?.name !== this.toolName) p.push(`tool_choice does not force ${this.toolName}`);
     const messages = body?.messages;
     if (!Array.isArray(messages) || messages[0]?.role !== "user" || typeof messages[0]?.content !== "string") {
       p.push("first message must be the user's atom prompt");
@@ -175,7 +179,7 @@ export class FakeAnthropic {
       const message = reply.status === 529 ? "Overloaded" : reply.status === 429 ? "Number of request tokens has exceeded your per-minute rate limit" : "error";
       return this.error(res, reply.status, reply.status === 401 ? "invalid x-api-key" : message, headers);
     }
-    const input = reply.kind === "invalid" ? invalidDraft() : (reply.input ?? draftFromPrompt(body.messages[0].content));
+    const input = reply.kind === "invalid" ? invalidDraft() : (reply.input ?? (this.defaultInput ?? draftFromPrompt)(body.messages[0].content));
     const output = JSON.stringify(input);
     record.usage = this.usage(body, output);
     this.send(res, 200, {
@@ -183,7 +187,7 @@ export class FakeAnthropic {
       type: "message",
       role: "assistant",
       model: this.model,
-      content: [{ type: "tool_use", id: `toolu_fake_${this.seq}`, name: "submit_video_script", input }],
+      content: [{ type: "tool_use", id: `toolu_fake_${this.seq}`, name: this.toolName, input }],
       stop_reason: "tool_use",
       stop_sequence: null,
       usage: record.usage,

@@ -17,6 +17,8 @@ import { registerPublishCommands } from "./publish.ts";
 import { registerYouTubeCommands } from "./youtube.ts";
 import { registerVoiceCommands } from "./voice.ts";
 import { registerStCommands } from "./st.ts";
+import { registerSimCommands } from "./sim.ts";
+import { registerLearnCommand } from "./learn.ts";
 
 /** A module that adds subcommands to the `factory` program. */
 export type CommandModule = (program: Command) => void;
@@ -38,4 +40,6 @@ export const commandModules: CommandModule[] = [
   registerYouTubeCommands,
   registerVoiceCommands,
   registerStCommands,
+  registerSimCommands,
+  registerLearnCommand,
 ];

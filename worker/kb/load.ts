@@ -6,6 +6,7 @@ import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { KnowledgeBase } from "../pipeline/types.ts";
 import { type KbFile, type KbProblem, formatProblems, validateKnowledgeBase } from "./validate.ts";
+import { loadSimTasks } from "./validate-sim.ts";
 
 export type { KbProblem } from "./validate.ts";
 export { formatProblems };
@@ -60,6 +61,8 @@ export async function loadKnowledgeBase(repoDir: string): Promise<{ kb: Knowledg
   const atomFiles = await readJsonFiles(repoDir, ATOMS_DIR, true, problems);
   const courseFiles = await readJsonFiles(repoDir, COURSES_DIR, false, problems);
   const result = validateKnowledgeBase(atomFiles, courseFiles);
-  const all = [...problems, ...result.problems];
+  // Simulation tasks (kb/sim/) are checked with the atoms: a broken task fails the same check.
+  const sim = await loadSimTasks(repoDir);
+  const all = [...problems, ...result.problems, ...sim.problems];
   return { kb: all.length ? null : result.kb, problems: all };
 }

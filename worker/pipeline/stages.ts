@@ -5,6 +5,7 @@
 import { contentStage } from "../steps/content-stage.ts";
 import { mediaStage } from "../steps/media-stage.ts";
 import { publishStage } from "../steps/publish-stage.ts";
+import { learnStage } from "../steps/learn-stage.ts";
 import type { Stage } from "./types.ts";
 
 /** The stages every job runs, in order. */
@@ -13,6 +14,8 @@ export function defaultStages(): Stage[] {
     contentStage(),
     mediaStage(),
     publishStage(),
+    // the learning agent: tasks a push adds or changes under kb/sim/ (worker/steps/learn-stage.ts)
+    learnStage(),
     // kb check + scripts (worker/steps/content-stage.ts), narration + video (worker/steps/media-stage.ts),
     // publishing (worker/steps/publish-stage.ts) register here.
   ];

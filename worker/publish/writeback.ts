@@ -22,6 +22,8 @@ export interface WritebackInput {
   watchedBranch: string;
   settings: Pick<WritebackSettings, "branch" | "folder" | "remote">;
   scripts: VideoScript[];
+  /** Other files to commit at their repository paths (additive: the learnt `kb/sim/<id>.solution.st`). */
+  files?: { path: string; text: string }[];
   /** Who the commits are by. */
   author: { name: string; email: string };
   /** Commit time (injected clock). */
@@ -88,6 +90,12 @@ export async function writeBack(input: WritebackInput): Promise<WritebackResult>
       const path = `${input.settings.folder.replace(/\/+$/, "")}/${script.atomId}.json`;
       await plumbing.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
     }
+    for (const [i, extra] of [...(input.files ?? [])].sort((a, b) => a.path.localeCompare(b.path)).entries()) {
+      const file = join(scratch, `extra-${i}`);
+      await writeFile(file, extra.text);
+      const blob = (await plumbing.raw(["hash-object", "-w", "--", file])).trim();
+      await plumbing.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${extra.path}`]);
+    }
     const tree = (await plumbing.raw(["write-tree"])).trim();
     const parentTree = parent ? (await git.raw(["rev-parse", `${parent}^{tree}`])).trim() : null;
     if (tree === parentTree) {
@@ -97,8 +105,11 @@ export async function writeBack(input: WritebackInput): Promise<WritebackResult>
       ? (await git.raw(["diff-tree", "-r", "--name-only", "--no-commit-id", parent, tree])).split("\n").filter(Boolean)
       : (await plumbing.raw(["ls-files"])).split("\n").filter(Boolean);
     const atoms = changed.map((p) => p.split("/").pop()!.replace(/\.json$/, ""));
+    const solutions = changed.filter((p) => p.endsWith(".solution.st"));
     const subject =
-      atoms.length === 1 ? `factory: update the lesson script for ${atoms[0]}` : `factory: update ${atoms.length} lesson scripts`;
+      solutions.length === changed.length
+        ? `factory: add the learnt control program${solutions.length === 1 ? ` for ${atoms[0]!.replace(/\.solution\.st$/, "")}` : `s of ${solutions.length} tasks`}`
+        : atoms.length === 1 ? `factory: update the lesson script for ${atoms[0]}` : `factory: update ${atoms.length} lesson scripts`;
     const body = `Written by Agent Factory from the knowledge base on ${shortBranch(input.watchedBranch)}.\n\n${atoms.map((a) => `- ${a}`).join("\n")}`;
     const when = `${Math.floor(input.now.getTime() / 1000)} +0000`;
     const commitEnv = {
