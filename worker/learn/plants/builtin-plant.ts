@@ -6,12 +6,14 @@
  */
 import type { ScenarioEvent } from "../../../shared/sim.ts";
 import { Panel, type PanelControl } from "./panel.ts";
-import type { Plant, PlantEvent, PlantTag, SceneInfo, TagValue } from "./types.ts";
+import type { PlantEvent, PlantTag, SceneInfo, SteppedPlant, TagValue } from "./types.ts";
+
+const NO_EVENTS: PlantEvent[] = [];
 
 /** Physics runs in steps of at most this many simulated ms, whatever the scan cycle. */
 export const MAX_STEP_MS = 10;
 
-export abstract class BuiltinPlant implements Plant {
+export abstract class BuiltinPlant implements SteppedPlant {
   readonly scene: SceneInfo;
   /** Simulated ms since start(). */
   protected now = 0;
@@ -35,10 +37,26 @@ export abstract class BuiltinPlant implements Plant {
   }
 
   async readInputs(): Promise<Record<string, TagValue>> {
-    return this.sensorInputs(this.panel.inputs());
+    return this.readInputsNow();
   }
 
   async writeOutputs(values: Record<string, TagValue>): Promise<void> {
+    this.writeOutputsNow(values);
+  }
+
+  async advance(ms: number): Promise<number> {
+    return this.advanceNow(ms);
+  }
+
+  async apply(event: ScenarioEvent): Promise<void> {
+    this.applyNow(event);
+  }
+
+  readInputsNow(): Record<string, TagValue> {
+    return this.sensorInputs(this.panel.inputs());
+  }
+
+  writeOutputsNow(values: Record<string, TagValue>): void {
     for (const name in values) {
       const value = values[name]!;
       const tag = this.outputTags.get(name);
@@ -56,7 +74,7 @@ export abstract class BuiltinPlant implements Plant {
     }
   }
 
-  async advance(ms: number): Promise<number> {
+  advanceNow(ms: number): number {
     let left = ms;
     while (left > 0) {
       const dt = Math.min(MAX_STEP_MS, left);
@@ -69,7 +87,7 @@ export abstract class BuiltinPlant implements Plant {
     return ms;
   }
 
-  async apply(event: ScenarioEvent): Promise<void> {
+  applyNow(event: ScenarioEvent): void {
     switch (event.kind) {
       case "press":
         this.panel.press(event.tag, this.now, event.holdMs);
@@ -93,6 +111,7 @@ export abstract class BuiltinPlant implements Plant {
   }
 
   drainEvents(): PlantEvent[] {
+    if (this.events.length === 0) return NO_EVENTS;
     const out = this.events;
     this.events = [];
     return out;

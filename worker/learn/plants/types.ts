@@ -64,3 +64,19 @@ export interface Plant {
   /** Stop the scene (Factory I/O: pause and reset); built-in plants just drop their state. */
   stop(): Promise<void>;
 }
+
+/**
+ * A plant that steps in simulated time and can answer at once: the built-in scenes. The runner
+ * drives these without a promise per call, which is most of the cost of a scan at 100,000+ scans/s.
+ */
+export interface SteppedPlant extends Plant {
+  readInputsNow(): Record<string, TagValue>;
+  writeOutputsNow(values: Record<string, TagValue>): void;
+  advanceNow(ms: number): number;
+  applyNow(event: ScenarioEvent): void;
+}
+
+/** Whether `plant` offers the synchronous calls of {@link SteppedPlant}. */
+export function isSteppedPlant(plant: Plant): plant is SteppedPlant {
+  return typeof (plant as Partial<SteppedPlant>).readInputsNow === "function";
+}
