@@ -31,6 +31,12 @@ declare global {
       BACKOFF_MAX_SECONDS?: string;
       /** Days a completed job is kept before pruning (default 7). */
       DONE_RETENTION_DAYS?: string;
+      /** The label that makes an issue an atom request (default kb-request). */
+      KB_REQUEST_LABEL?: string;
+      /** Comma-separated author_association values whose issues become requests (default OWNER,MEMBER,COLLABORATOR). */
+      KB_REQUEST_TRUSTED?: string;
+      /** "true" makes published prereleases publishing jobs too (default: ignored). */
+      RELEASE_INCLUDE_PRERELEASES?: string;
       /** "1" enables the benchmark's bare baseline route (never set in production). */
       BENCH_ROUTES?: string;
     }

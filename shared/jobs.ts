@@ -304,6 +304,18 @@ export const EnqueueResponse = z.object({
 });
 export type EnqueueResponse = z.infer<typeof EnqueueResponse>;
 
+/**
+ * 202 body of the webhook when a delivery withdrew a queued job (additive, issue 16: an atom
+ * request whose issue was closed or un-labelled). `cancelled` lists the job ids (empty answers
+ * `IgnoredResponse` instead); `deduplicated` when the same delivery came before.
+ */
+export const CancelledResponse = z.object({
+  cancelled: z.array(z.string()),
+  reason: z.string(),
+  deduplicated: z.boolean().optional(),
+});
+export type CancelledResponse = z.infer<typeof CancelledResponse>;
+
 /** 202 body when the webhook was valid but nothing is to be done. */
 export const IgnoredResponse = z.object({ ignored: z.string() });
 export type IgnoredResponse = z.infer<typeof IgnoredResponse>;

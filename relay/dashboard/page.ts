@@ -54,6 +54,7 @@ export function dashboardPage(nonce: string, csrf: string, sections: Sections): 
     </header>
     <main data-csrf="${esc(csrf)}">
       <p id="message" class="message" role="status" hidden></p>
+      <div id="alerts">${sections.alerts}</div>
       <section><h2>Jobs by state</h2><div id="summary">${sections.summary}</div></section>
       <section><h2>Dead jobs</h2>
         <p class="explain">A job is <strong>dead</strong> when it failed too many times, or failed in a way that trying again
@@ -108,7 +109,7 @@ const SCRIPT = `
   const live = document.getElementById("live");
   const dot = document.getElementById("live-dot");
   const message = document.getElementById("message");
-  const ids = ["summary", "dead", "review", "workers", "jobs", "deliveries", "refused"];
+  const ids = ["alerts", "summary", "dead", "review", "workers", "jobs", "deliveries", "refused"];
   let busy = false;
   let again = false; // a refresh asked for while one is in flight runs right after it (fresh data after Retry)
   function say(text, bad) {
@@ -160,16 +161,18 @@ const SCRIPT = `
   document.addEventListener("submit", async (event) => {
     const form = event.target;
     if (form.classList && form.classList.contains("approve")) { event.preventDefault(); await approve(form); return; }
-    if (!form.classList || !form.classList.contains("retry")) return;
+    const dismissing = form.classList && form.classList.contains("dismiss");
+    if (!form.classList || (!form.classList.contains("retry") && !dismissing)) return;
     event.preventDefault();
     const button = form.querySelector("button");
     button.disabled = true;
-    button.textContent = "Retrying…";
+    button.textContent = dismissing ? "Dismissing…" : "Retrying…";
     try {
       const res = await fetch(form.action, { method: "POST", headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" });
       const body = await res.json().catch(() => ({}));
       if (res.status === 401) { location.reload(); return; }
-      say(res.ok ? "The job is back in the queue; a worker will pick it up." : (body.message || "Retry failed."), !res.ok);
+      const done = dismissing ? "Dismissed: the job stays under Dead jobs until you retry it." : "The job is back in the queue; a worker will pick it up.";
+      say(res.ok ? done : (body.message || (dismissing ? "Dismiss failed." : "Retry failed.")), !res.ok);
     } catch {
       say("Cannot reach the relay right now; try again in a moment.", true);
     }
@@ -230,6 +233,12 @@ button.secondary { background: #e8ebf0; color: var(--text); }
 form.general { display: flex; flex-wrap: wrap; gap: .8rem; align-items: flex-end; margin-top: 1rem; padding-top: 1rem; border-top: 1px solid var(--line); }
 form.general label { display: flex; flex-direction: column; font-weight: 600; font-size: .9rem; gap: .2rem; }
 form.general input { font: inherit; font-weight: 400; padding: .4rem .6rem; border: 1px solid #c5ccd6; border-radius: 6px; }
+.banner { background: var(--dead-bg); border: 1px solid var(--dead); border-radius: 10px; padding: 1rem 1.3rem; margin-bottom: 1.2rem; }
+.banner h2 { color: var(--dead); } .banner p { margin: 0 0 .6rem; }
+.banner ul { list-style: none; margin: 0; padding: 0; }
+.banner li { display: flex; justify-content: space-between; gap: 1rem; padding: .6rem 0; border-top: 1px solid #f3c4bf; }
+.banner .error { color: var(--dead); white-space: pre-wrap; word-break: break-word; }
+.banner .actions { display: flex; gap: .5rem; align-items: flex-start; }
 .login { max-width: 440px; margin: 8vh auto; background: var(--panel); border: 1px solid var(--line); border-radius: 12px; padding: 2rem; }
 .login h1 { margin-bottom: .5rem; }
 .login label { display: block; font-weight: 600; margin: 1.2rem 0 .3rem; }

@@ -39,6 +39,8 @@ export interface Sections {
   refused: string;
   /** Lessons recent jobs published that wait for the owner's approval (dashboard/review.ts). */
   review: string;
+  /** The front-page banner: dead jobs not dismissed yet (empty when there are none). */
+  alerts: string;
 }
 
 /** Renders every live section from a snapshot; `csrf` goes into the Retry and Approve forms. */
@@ -52,6 +54,7 @@ export function renderSections(snap: DashboardSnapshot, csrf: string): Sections 
     deliveries: renderDeliveries(snap.deliveries, now),
     refused: renderRefused(snap.refused ?? [], now),
     review: renderReview(lessonsAwaitingReview(snap.recent), (at) => when(at, now), csrf),
+    alerts: renderAlerts(snap.undismissedDead ?? [], now, csrf),
   };
 }
 
@@ -91,6 +94,35 @@ function renderDead(jobs: Job[], total: number, now: number, csrf: string): stri
   const more = total > jobs.length ? `<p class="note">Showing the newest ${jobs.length} of ${esc(total)} dead jobs.</p>` : "";
   return `<table><thead><tr><th>Job</th><th>What went wrong</th><th>Attempts</th><th>Stopped</th><th></th></tr></thead>
     <tbody>${rows}</tbody></table>${more}`;
+}
+
+/** How much of a dead job's error the banner shows (the Dead jobs section has all of it). */
+const ALERT_ERROR_CHARS = 200;
+
+/**
+ * The banner at the top of the page: each dead job the owner has not dismissed, with Retry and
+ * Dismiss. Dismissing only takes it off the banner; it stays under Dead jobs until retried or
+ * deleted, and shows here again if it dies again after a retry.
+ */
+function renderAlerts(jobs: Job[], now: number, csrf: string): string {
+  if (jobs.length === 0) return "";
+  const items = jobs
+    .map(
+      (job) => `<li data-job="${esc(job.id)}"><div>${jobLabel(job)}
+        <div class="error">${esc(short(job.lastError ?? "(no error message was recorded)", ALERT_ERROR_CHARS))}</div>
+        <div class="sub">Stopped ${when(job.updatedAt, now)}</div></div>
+        <div class="actions"><form class="retry" method="post" action="/dashboard/jobs/${encodeURIComponent(job.id)}/retry">
+          <input type="hidden" name="csrf" value="${esc(csrf)}">
+          <button type="submit" aria-label="Retry job ${esc(job.id)}">Retry</button></form>
+        <form class="dismiss" method="post" action="/dashboard/jobs/${encodeURIComponent(job.id)}/dismiss">
+          <input type="hidden" name="csrf" value="${esc(csrf)}">
+          <button class="secondary" type="submit" aria-label="Dismiss job ${esc(job.id)}">Dismiss</button></form></div></li>`,
+    )
+    .join("");
+  const n = jobs.length;
+  return `<div class="banner" role="alert"><h2>${esc(n)} dead ${n === 1 ? "job needs" : "jobs need"} you</h2>
+    <p>Read what went wrong, fix the cause, then <strong>Retry</strong>. <strong>Dismiss</strong> takes a job off this
+    banner only: it stays under Dead jobs below until you retry it.</p><ul>${items}</ul></div>`;
 }
 
 function renderWorkers(workers: DashboardSnapshot["stats"]["workers"], now: number): string {
@@ -172,11 +204,21 @@ function jobLabel(job: Job): string {
   const branch = typeof p.branch === "string" ? p.branch : null;
   const sha = typeof p.after === "string" ? p.after : null;
   const atom = typeof p.atomId === "string" ? p.atomId : null; // an approval names its lesson
+  const what = atom ? `lesson ${atom}` : requestOrRelease(p);
   const where =
     (repo
       ? `<strong>${esc(repo)}</strong>${branch ? ` <span class="muted">on ${esc(branch)}</span>` : ""}${sha ? ` <code>${esc(sha.slice(0, 7))}</code>` : ""}`
-      : `<strong>${esc(job.type)}</strong>`) + (atom ? ` <span class="muted">lesson ${esc(atom)}</span>` : "");
+      : `<strong>${esc(job.type)}</strong>`) + (what ? ` <span class="muted">${esc(what)}</span>` : "");
   return `${where}<div class="sub"><span>${esc(job.type)}</span> · <code>${esc(job.id)}</code></div>`;
+}
+
+/** "issue #12" for an atom request, "release v1.2" for a release's publishing job, else null. */
+function requestOrRelease(p: Record<string, unknown>): string | null {
+  const issue = p.issue as { number?: unknown } | undefined;
+  if (issue && typeof issue.number === "number") return `issue #${issue.number}`;
+  const release = p.release as { tag_name?: unknown } | undefined;
+  if (release && typeof release.tag_name === "string") return `release ${release.tag_name}`;
+  return null;
 }
 
 function badge(state: JobState): string {

@@ -1,7 +1,8 @@
 /**
  * THE table that maps a verified GitHub event (name + parsed body) to what the relay does:
- * store a job, answer a ping, or ignore it with a reason. Pure: no I/O, no clock.
- * Add an event here and nowhere else.
+ * store a job, answer a ping, cancel a queued job, or ignore it with a reason. Pure: no I/O, no
+ * clock. Add an event here and nowhere else (a long handler lives in its own module:
+ * issues.ts, releases.ts).
  */
 import { z } from "zod";
 import {
@@ -9,44 +10,31 @@ import {
   type DispatchPayload,
   JobType,
   LIMITS,
-  RepoFullName,
   SYNC_JOB_TYPE,
   type SyncPayload,
 } from "../../shared/jobs.ts";
 import { boundChanges, syncCoalesceKey } from "../queue/rules.ts";
-import type { EnqueueSpec, SeenRepository } from "../queue/types.ts";
+import { mapIssues } from "./issues.ts";
+import {
+  type DeliveryFacts,
+  describeIssues,
+  type EventConfig,
+  type EventOutcome,
+  type Handler,
+  isWatchedRepo,
+  Repository,
+  seenRepository,
+  toSeen,
+  unwatched,
+  type WatchConfig,
+  watchedBranches,
+} from "./payloads.ts";
+import { mapRelease } from "./releases.ts";
 
-/** What the relay is configured to watch. */
-export interface WatchConfig {
-  /** Allowed owner/name (case-insensitive); empty = every repository. */
-  repos: readonly string[];
-  /** Watched branch names; empty = each repository's default branch. */
-  branches: readonly string[];
-}
-
-/** Facts about one delivery that are not in the body. */
-export interface DeliveryFacts {
-  deliveryId: string;
-  receivedAt: number;
-}
-
-export type EventOutcome =
-  | { kind: "pong"; seen: SeenRepository | null }
-  | { kind: "job"; job: EnqueueSpec; seen: SeenRepository | null }
-  | { kind: "ignored"; reason: string; seen: SeenRepository | null }
-  /** The body is JSON but not the shape this event must have. */
-  | { kind: "invalid"; reason: string };
+export type { DeliveryFacts, EventConfig, EventOutcome, WatchConfig } from "./payloads.ts";
+export { isWatchedRepo, watchedBranches } from "./payloads.ts";
 
 const ZERO_SHA = "0".repeat(40);
-
-const Repository = z.object({
-  // The one repository-name rule (shared/jobs.ts): a name the worker would refuse is refused here.
-  full_name: RepoFullName,
-  // Bounds far above anything GitHub sends, so a signed body can never grow a stored row.
-  clone_url: z.string().max(2048),
-  default_branch: z.string().max(255).optional(),
-  master_branch: z.string().max(255).optional(),
-});
 
 const PushBody = z.object({
   ref: z.string().max(1024),
@@ -69,8 +57,6 @@ const DispatchBody = z.object({
   repository: Repository,
 });
 
-type Handler = (body: unknown, facts: DeliveryFacts, watch: WatchConfig) => EventOutcome;
-
 /** The one table: X-GitHub-Event → handler. Anything not listed is ignored. */
 export const EVENT_TABLE: Readonly<Record<string, Handler>> = {
   ping: (body, _facts, watch) => {
@@ -79,13 +65,17 @@ export const EVENT_TABLE: Readonly<Record<string, Handler>> = {
   },
   push: mapPush,
   repository_dispatch: mapDispatch,
+  // opened / labeled / edited → factory.kb.request; closed / deleted / unlabeled → cancel the queued one.
+  issues: mapIssues,
+  // published / released → factory.release.publish, once per release id.
+  release: mapRelease,
 };
 
 /** Decides what one verified delivery becomes. */
-export function routeEvent(event: string, body: unknown, facts: DeliveryFacts, watch: WatchConfig): EventOutcome {
+export function routeEvent(event: string, body: unknown, facts: DeliveryFacts, config: EventConfig): EventOutcome {
   const handler = Object.hasOwn(EVENT_TABLE, event) ? EVENT_TABLE[event] : undefined;
   if (!handler) return { kind: "ignored", reason: `event "${event}" is not one the relay acts on`, seen: null };
-  return handler(body, facts, watch);
+  return handler(body, facts, config);
 }
 
 function mapPush(body: unknown, facts: DeliveryFacts, watch: WatchConfig): EventOutcome {
@@ -94,9 +84,7 @@ function mapPush(body: unknown, facts: DeliveryFacts, watch: WatchConfig): Event
   const push = parsed.data;
   const repo = push.repository;
   const seen = toSeen(repo);
-  if (!isWatchedRepo(repo.full_name, watch)) {
-    return { kind: "ignored", reason: `repository ${repo.full_name} is not in WATCH_REPOS (add it in wrangler.toml and redeploy to watch it)`, seen: null };
-  }
+  if (!isWatchedRepo(repo.full_name, watch)) return unwatched(repo.full_name);
   if (push.deleted || push.after === ZERO_SHA) return { kind: "ignored", reason: `deletion of ${push.ref}`, seen };
   if (!push.ref.startsWith("refs/heads/")) return { kind: "ignored", reason: `not a branch push (${push.ref})`, seen };
   const branch = push.ref.slice("refs/heads/".length);
@@ -150,9 +138,7 @@ function mapDispatch(body: unknown, facts: DeliveryFacts, watch: WatchConfig): E
   }
   const d = parsed.data;
   const seen = toSeen(d.repository);
-  if (!isWatchedRepo(d.repository.full_name, watch)) {
-    return { kind: "ignored", reason: `repository ${d.repository.full_name} is not in WATCH_REPOS (add it in wrangler.toml and redeploy to watch it)`, seen: null };
-  }
+  if (!isWatchedRepo(d.repository.full_name, watch)) return unwatched(d.repository.full_name);
   // GitHub puts the dispatch's event_type in `action`.
   const eventType = d.action ?? d.event_type ?? "";
   if (!eventType.startsWith(DISPATCH_PREFIX)) {
@@ -184,30 +170,6 @@ function mapDispatch(body: unknown, facts: DeliveryFacts, watch: WatchConfig): E
 
 const SHA = /^[0-9a-f]{40}$/;
 
-function toSeen(repo: z.infer<typeof Repository>): SeenRepository {
-  return {
-    repository: repo.full_name,
-    cloneUrl: repo.clone_url,
-    defaultBranch: repo.default_branch ?? repo.master_branch ?? "main",
-  };
-}
-
-/** The repository of any event body, when it has one (ping, issues, …). */
-function seenRepository(body: unknown): SeenRepository | null {
-  const r = z.object({ repository: Repository }).safeParse(body);
-  return r.success ? toSeen(r.data.repository) : null;
-}
-
-/** Whether `fullName` passes the WATCH_REPOS allow-list (empty = all). */
-export function isWatchedRepo(fullName: string, watch: WatchConfig): boolean {
-  return watch.repos.length === 0 || watch.repos.some((r) => r.toLowerCase() === fullName.toLowerCase());
-}
-
-/** The branches a repository's sync covers: WATCH_BRANCHES, or its default branch. */
-export function watchedBranches(defaultBranch: string, watch: WatchConfig): readonly string[] {
-  return watch.branches.length > 0 ? watch.branches : [defaultBranch];
-}
-
 function isWatchedBranch(branch: string, defaultBranch: string, watch: WatchConfig): boolean {
   return watchedBranches(defaultBranch, watch).includes(branch);
 }
@@ -215,14 +177,4 @@ function isWatchedBranch(branch: string, defaultBranch: string, watch: WatchConf
 /** The string entries of a commit's path list (GitHub always sends arrays of strings). */
 function pathsOf(list: unknown): string[] {
   return Array.isArray(list) ? list.filter((p): p is string => typeof p === "string") : [];
-}
-
-/** The fields that failed, and why when it is more than absence (e.g. a bad repository name). */
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.join(".") || "(root)";
-      return i.code === "invalid_type" ? path : `${path} (${i.message})`;
-    })
-    .join(", ");
 }

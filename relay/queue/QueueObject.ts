@@ -26,7 +26,9 @@ import type {
   WakeMessage,
 } from "../../shared/jobs.ts";
 import { GroupCommit } from "./batch.ts";
+import { type CancelOutcome, cancelQueued } from "./cancel.ts";
 import { queueConfig, type QueueVars } from "./config.ts";
+import { dismissDead, undismissedDead } from "./dismiss.ts";
 import { InstanceRegistry } from "./instances.ts";
 import { endAttempt, endLease, expireDue, extendLease, type Holder, leaseOldestReady, reclaimFromPredecessors, releaseLease } from "./leases.ts";
 import { LoginLimiter, type LoginVerdict } from "./login-limit.ts";
@@ -38,6 +40,7 @@ import { WaitingPolls } from "./polls.ts";
 import { listRepositories, rememberRepository, storeJob } from "./store.ts";
 import type { DashboardSnapshot, EnqueueSpec, Outcome, RefusedDelivery, SeenRepository } from "./types.ts";
 
+export type { CancelOutcome } from "./cancel.ts";
 export type { DashboardSnapshot, EnqueueSpec, Outcome, RecentDelivery, RefusedDelivery, SeenRepository } from "./types.ts";
 
 /** Marks a `next` that registered a waiter instead of answering. */
@@ -107,6 +110,19 @@ export class QueueObject extends DurableObject<QueueVars> {
       if (!response.deduplicated && spec.runAt !== undefined && spec.runAt > now) this.wantAlarm(spec.runAt);
       this.readyChanged = true;
       return response;
+    });
+  }
+
+  /**
+   * Cancels the job queued under `coalesceKey` (an issue request whose issue was closed or
+   * un-labelled); a running one is left to finish. `reason` is kept in the job's result.
+   */
+  async cancelQueued(coalesceKey: string, reason: string, deliveryId?: string, seen?: SeenRepository): Promise<CancelOutcome> {
+    return this.writes.run((now) => {
+      if (seen) rememberRepository(this.sql, seen, now);
+      const out = cancelQueued(this.sql, coalesceKey, reason, deliveryId, now);
+      if (out.cancelled.length > 0 && !out.deduplicated) this.wantAlarm(now + this.config.doneRetentionMs);
+      return out;
     });
   }
 
@@ -348,6 +364,14 @@ export class QueueObject extends DurableObject<QueueVars> {
     });
   }
 
+  /** Takes a dead job off the dashboard's banner (it stays dead: Retry and delete still work). */
+  async dismiss(id: string): Promise<Outcome<Job>> {
+    return this.writes.run((): Outcome<Job> => {
+      const job = dismissDead(this.sql, id);
+      return job ? { ok: true, value: job } : this.wrongState(id);
+    });
+  }
+
   private wrongState(id: string): Outcome<never> {
     const row = this.sql.exec<{ state: string }>("SELECT state FROM jobs WHERE id = ?", id).toArray()[0];
     return row ? { ok: false, code: "wrong_state", state: row.state as JobState } : { ok: false, code: "not_found" };
@@ -376,13 +400,15 @@ export class QueueObject extends DurableObject<QueueVars> {
 
   /**
    * Everything the dashboard shows, read in one call (one billed request per refresh):
-   * counts and workers, dead jobs, the newest jobs, the newest deliveries and refusals.
+   * counts and workers, dead jobs (and those not dismissed), the newest jobs, the newest
+   * deliveries and refusals.
    */
   async dashboard(limits: { dead: number; recent: number; deliveries: number; refused?: number }): Promise<DashboardSnapshot> {
     const clamp = (n: number) => Math.min(Math.max(1, n), LIST_MAX);
     return this.writes.run((now) => ({
       stats: this.statsNow(now),
       dead: listJobs(this.sql, "dead", clamp(limits.dead), undefined).jobs,
+      undismissedDead: undismissedDead(this.sql, clamp(limits.dead)),
       recent: listJobs(this.sql, undefined, clamp(limits.recent), undefined).jobs,
       deliveries: recentDeliveries(this.sql, clamp(limits.deliveries)),
       refused: recentRefusals(this.sql, clamp(limits.refused ?? 10)),

@@ -3,7 +3,14 @@
  * expired lease, how pushes coalesce, and how ids and lease tokens are made. No I/O: the clock
  * and the random source are passed in, so every rule is testable with fixed values.
  */
-import { type ChangedPaths, LIMITS, type SyncPayload } from "../../shared/jobs.ts";
+import {
+  type ChangedPaths,
+  KB_REQUEST_JOB_TYPE,
+  type KbRequestPayload,
+  LIMITS,
+  SYNC_JOB_TYPE,
+  type SyncPayload,
+} from "../../shared/jobs.ts";
 import { toHex } from "../bytes.ts";
 
 /** Tunables read from the environment (see env.ts for defaults). */
@@ -82,13 +89,75 @@ export function mergeSync(queued: SyncPayload, later: SyncPayload): SyncPayload 
     cloneUrl: later.cloneUrl,
     changes: boundChanges(mergeChanges(queued.changes, later.changes)),
     // The newest ids only: every id is also in the deliveries table, and `coalesced` counts them all.
-    deliveryIds: [...queued.deliveryIds, ...later.deliveryIds.filter((d) => !queued.deliveryIds.includes(d))].slice(
-      -LIMITS.deliveryIds,
-    ),
+    deliveryIds: mergeDeliveryIds(queued.deliveryIds, later.deliveryIds),
     coalesced: queued.coalesced + later.coalesced,
     // "The next N lessons": the larger request wins, and absent (all) is the largest.
     ...(queued.count !== undefined && later.count !== undefined ? { count: Math.max(queued.count, later.count) } : {}),
   };
+}
+
+/** The key under which requests from one issue coalesce (and that closing the issue cancels). */
+export function kbRequestCoalesceKey(repository: string, issueNumber: number): string {
+  return `kb-request:${repository.toLowerCase()}#${issueNumber}`;
+}
+
+/** The dedupe key of a release's publishing job: one job per release id while it exists. */
+export function releaseDedupeKey(repository: string, releaseId: number): string {
+  return `release:${repository.toLowerCase()}#${releaseId}`;
+}
+
+/**
+ * Folds a later event of the same issue into its queued request: the newest title, body and
+ * labels win (an edit updates what the worker will draft from); deliveries are concatenated.
+ */
+export function mergeKbRequest(queued: KbRequestPayload, later: KbRequestPayload): KbRequestPayload {
+  return {
+    ...queued,
+    ...later,
+    deliveryIds: mergeDeliveryIds(queued.deliveryIds, later.deliveryIds),
+    // When the request first arrived: what the dashboard's age and the worker's logs mean.
+    ...(queued.receivedAt !== undefined ? { receivedAt: queued.receivedAt } : {}),
+  };
+}
+
+/**
+ * Merges `later` into the queued payload of a job of `type` with the same coalesce key, or
+ * null when that type does not coalesce (then a new job is stored).
+ */
+export function mergeQueued(type: string, queued: Record<string, unknown>, later: Record<string, unknown>): Record<string, unknown> | null {
+  if (type === SYNC_JOB_TYPE) return mergeSync(queued as SyncPayload, later as SyncPayload);
+  if (type === KB_REQUEST_JOB_TYPE) return mergeKbRequest(queued as KbRequestPayload, later as KbRequestPayload);
+  return null;
+}
+
+/**
+ * Whether a running job of `type` already does what `later` asks, so `later` is answered with
+ * it instead of a second job. For issue requests: the same title, body and labels. An issue
+ * created with its label sends `opened` and `labeled` together, and a worker may lease the
+ * first before the second arrives; an edit changes the content and so still makes a new job.
+ * Syncs never match (a push while one runs needs its own sync).
+ */
+export function sameRequest(type: string, running: Record<string, unknown>, later: Record<string, unknown>): boolean {
+  if (type !== KB_REQUEST_JOB_TYPE) return false;
+  const a = (running as KbRequestPayload).issue;
+  const b = (later as KbRequestPayload).issue;
+  if (!a || !b) return false;
+  return (
+    a.number === b.number &&
+    a.title === b.title &&
+    a.body === b.body &&
+    JSON.stringify([...(a.labels ?? [])].sort()) === JSON.stringify([...(b.labels ?? [])].sort())
+  );
+}
+
+/** Whether {@link sameRequest} can match for `type` (the store skips reading running jobs otherwise). */
+export function comparesRunning(type: string): boolean {
+  return type === KB_REQUEST_JOB_TYPE;
+}
+
+/** Delivery ids of two coalesced payloads: each once, the newest {@link LIMITS.deliveryIds}. */
+function mergeDeliveryIds(earlier: readonly string[], later: readonly string[]): string[] {
+  return [...earlier, ...later.filter((d) => !earlier.includes(d))].slice(-LIMITS.deliveryIds);
 }
 
 /**

@@ -69,6 +69,8 @@ const ADDED_COLUMNS: readonly { table: string; column: string; definition: strin
   { table: "jobs", column: "lease_instance", definition: "TEXT" },
   // 0 until the holder's first heartbeat: an unconfirmed lease soon goes back to the queue.
   { table: "jobs", column: "lease_confirmed", definition: "INTEGER NOT NULL DEFAULT 1" },
+  // A dead job's `updated_at` when the owner dismissed it from the dashboard's banner (dismiss.ts).
+  { table: "jobs", column: "dismissed_at", definition: "INTEGER" },
 ];
 
 /** Creates the tables and adds any missing column; idempotent, run when the object starts. */
@@ -101,6 +103,7 @@ export interface JobRow {
   result: string | null;
   lease_instance: string | null;
   lease_confirmed: number;
+  dismissed_at: number | null;
   [column: string]: SqlStorageValue;
 }
 

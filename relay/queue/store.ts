@@ -1,11 +1,12 @@
 /**
  * Storing a job in the queue's SQL: delivery-id dedupe, dedupe keys, coalescing into a queued
- * sync, or a new row; and the repositories the relay has seen. Plain functions over the
- * object's `SqlStorage`, run inside its group-commit transaction.
+ * job (a sync, an issue's request) or answering with a running one that does the same, or a new
+ * row; and the repositories the relay has seen. Plain functions over the object's `SqlStorage`,
+ * run inside its group-commit transaction.
  */
-import type { EnqueueResponse, SyncPayload } from "../../shared/jobs.ts";
+import type { EnqueueResponse } from "../../shared/jobs.ts";
 import type { EnqueueSpec, SeenRepository } from "./types.ts";
-import { makeJobId, mergeSync } from "./rules.ts";
+import { comparesRunning, makeJobId, mergeQueued, sameRequest } from "./rules.ts";
 
 /** Stores `spec`, or answers with the job it duplicates or coalesces into. */
 export function storeJob(
@@ -32,8 +33,8 @@ export function storeJob(
         spec.coalesceKey,
       )
       .toArray()[0];
-    if (queued) {
-      const merged = mergeSync(JSON.parse(queued.payload) as SyncPayload, spec.payload as SyncPayload);
+    const merged = queued ? mergeQueued(spec.type, JSON.parse(queued.payload) as Record<string, unknown>, spec.payload) : null;
+    if (queued && merged) {
       const updated = sql
         .exec(
           "UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND state = 'queued' RETURNING id",
@@ -46,6 +47,20 @@ export function storeJob(
         recordDelivery(sql, spec.deliveryId, queued.id, now);
         return { jobId: queued.id, coalesced: true };
       }
+    }
+    // A running job that already does exactly this answers instead (see rules.ts, sameRequest).
+    const running = comparesRunning(spec.type)
+      ? sql
+          .exec<{ id: string; payload: string }>(
+            "SELECT id, payload FROM jobs WHERE coalesce_key = ? AND state = 'leased' ORDER BY id",
+            spec.coalesceKey,
+          )
+          .toArray()
+          .find((r) => sameRequest(spec.type, JSON.parse(r.payload) as Record<string, unknown>, spec.payload))
+      : undefined;
+    if (running) {
+      recordDelivery(sql, spec.deliveryId, running.id, now);
+      return { jobId: running.id, deduplicated: true };
     }
   }
   const id = makeJobId(now, randomBytes);

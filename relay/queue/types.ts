@@ -50,6 +50,8 @@ export interface RefusedDelivery {
 export interface DashboardSnapshot {
   stats: Stats;
   dead: Job[];
+  /** Dead jobs the owner has not dismissed yet: the front page's banner (dismiss.ts). */
+  undismissedDead?: Job[];
   recent: Job[];
   deliveries: RecentDelivery[];
   /** The newest webhook deliveries refused with 401 (wrong or missing secret). */

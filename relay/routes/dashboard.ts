@@ -1,6 +1,6 @@
 /**
  * The owner's dashboard: GET /dashboard (login form or the page), the login and logout forms,
- * the JSON the page refreshes from, the Retry button for dead jobs, and the Approve form that
+ * the JSON the page refreshes from, the Retry and Dismiss buttons for dead jobs, and the Approve form that
  * queues a review-gate approval (`factory.publish.approve`) for the home worker.
  *
  * Access is the worker token, typed once into the login form; the browser then holds only a
@@ -100,6 +100,28 @@ dashboardRoutes.post("/dashboard/jobs/:id/retry", async (c) => {
       throw new HttpError(404, "not_found", `There is no job ${id} any more (it was deleted): refresh the dashboard.`);
     }
     throw new HttpError(409, "wrong_state", `Job ${id} is ${out.state} now, not dead, so there is nothing to retry: refresh the dashboard.`);
+  }
+  if (!fromScript) return seeOther(c);
+  return c.json({ job: out.value }, 200);
+});
+
+/**
+ * Takes a dead job off the front page's banner (it stays dead: Retry and delete still work).
+ * Same checks as Retry: session, Origin, CSRF.
+ */
+dashboardRoutes.post("/dashboard/jobs/:id/dismiss", async (c) => {
+  const session = await requireSession(c);
+  checkOrigin(c);
+  const fromScript = c.req.header("X-CSRF-Token") !== undefined;
+  await checkCsrf(c, session);
+  const id = c.req.param("id");
+  // RPC typing loses the union's narrowing (and maps `unknown` to never); it is a plain Outcome<Job>.
+  const out = (await queueStub(c.env).dismiss(id)) as unknown as Outcome<Job>;
+  if (!out.ok) {
+    if (out.code === "not_found") {
+      throw new HttpError(404, "not_found", `There is no job ${id} any more (it was deleted): refresh the dashboard.`);
+    }
+    throw new HttpError(409, "wrong_state", `Job ${id} is ${out.state} now, not dead, so there is nothing to dismiss: refresh the dashboard.`);
   }
   if (!fromScript) return seeOther(c);
   return c.json({ job: out.value }, 200);

@@ -1,16 +1,19 @@
 /**
  * POST /github/webhook: signature header check, size check while streaming, signature check
- * over the raw bytes, then the event table. Nothing is stored unless the signature is valid;
+ * over the raw bytes, then the event table (which stores a job, cancels a queued one, or
+ * ignores the delivery with a reason). Nothing is stored unless the signature is valid;
  * the raw body is never stored. A refused signature is remembered (headers only) for the
  * dashboard, at most a few a minute per isolate.
  */
 import { Hono } from "hono";
-import { type EnqueueResponse, type IgnoredResponse, LIMITS } from "../../shared/jobs.ts";
+import { type CancelledResponse, type EnqueueResponse, type IgnoredResponse, LIMITS } from "../../shared/jobs.ts";
 import { listVar, type Env } from "../env.ts";
 import { parseJsonBounded, readCapped } from "../body.ts";
 import { HttpError } from "../errors.ts";
 import { routeEvent } from "../github/events.ts";
+import { eventSettings } from "../github/settings.ts";
 import { headerProblem, verifySignature } from "../github/verify.ts";
+import type { CancelOutcome } from "../queue/cancel.ts";
 import { queueStub } from "../queue/stub.ts";
 import { TokenBucket } from "../throttle.ts";
 
@@ -59,8 +62,12 @@ webhookRoutes.post("/github/webhook", async (c) => {
     "set the webhook's content type in GitHub to application/json.",
   );
 
-  const watch = { repos: listVar(c.env.WATCH_REPOS), branches: listVar(c.env.WATCH_BRANCHES) };
-  const outcome = routeEvent(event, parsed, { deliveryId, receivedAt: Date.now() }, watch);
+  const config = {
+    repos: listVar(c.env.WATCH_REPOS),
+    branches: listVar(c.env.WATCH_BRANCHES),
+    settings: eventSettings(c.env),
+  };
+  const outcome = routeEvent(event, parsed, { deliveryId, receivedAt: Date.now() }, config);
   const queue = queueStub(c.env);
   switch (outcome.kind) {
     case "invalid":
@@ -71,6 +78,17 @@ webhookRoutes.post("/github/webhook", async (c) => {
     case "ignored":
       if (outcome.seen) await queue.rememberRepositoryOnly(outcome.seen);
       return c.json({ ignored: outcome.reason } satisfies IgnoredResponse, 202);
+    case "cancel": {
+      // RPC typing loses the plain shape; it is a CancelOutcome.
+      const out = (await queue.cancelQueued(outcome.coalesceKey, outcome.reason, deliveryId, outcome.seen ?? undefined)) as CancelOutcome;
+      if (out.cancelled.length === 0) {
+        const ignored = `no ${outcome.what} is queued, so there is nothing to cancel (a running one finishes): ${outcome.reason}`;
+        return c.json({ ignored } satisfies IgnoredResponse, 202);
+      }
+      const body: CancelledResponse = { cancelled: out.cancelled, reason: outcome.reason };
+      if (out.deduplicated) body.deduplicated = true;
+      return c.json(body, 202);
+    }
     case "job": {
       const stored: EnqueueResponse = await queue.enqueue(outcome.job, outcome.seen ?? undefined);
       return c.json(stored, 202);

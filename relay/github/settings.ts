@@ -1,0 +1,50 @@
+/**
+ * The relay's settings for issue and release events (wrangler.toml `[vars]`): which label makes
+ * an issue an atom request, whose issues count, and whether prereleases publish. The relay
+ * decides what becomes a job, so these live here and not in the worker's configuration.
+ */
+
+export interface EventSettings {
+  /** The label that makes an issue an atom request (compared case-insensitively, as GitHub does). */
+  kbRequestLabel: string;
+  /**
+   * GitHub `author_association` values whose issues become requests, upper case (OWNER, MEMBER,
+   * COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, MANNEQUIN, NONE).
+   */
+  kbRequestTrusted: readonly string[];
+  /** Whether a published prerelease becomes a publishing job too. */
+  includePrereleases: boolean;
+}
+
+export const DEFAULT_EVENT_SETTINGS: EventSettings = {
+  kbRequestLabel: "kb-request",
+  // On a public repository anyone can open an issue, and each request spends model tokens.
+  kbRequestTrusted: ["OWNER", "MEMBER", "COLLABORATOR"],
+  includePrereleases: false,
+};
+
+/** The variables these settings are read from (a subset of the relay's `Env`). */
+export interface EventVars {
+  KB_REQUEST_LABEL?: string;
+  KB_REQUEST_TRUSTED?: string;
+  RELEASE_INCLUDE_PRERELEASES?: string;
+}
+
+/** The settings from the variables; unset or empty ones take the defaults. */
+export function eventSettings(vars: EventVars): EventSettings {
+  const label = vars.KB_REQUEST_LABEL?.trim();
+  const trusted = (vars.KB_REQUEST_TRUSTED ?? "")
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s.length > 0);
+  return {
+    kbRequestLabel: label ? label : DEFAULT_EVENT_SETTINGS.kbRequestLabel,
+    kbRequestTrusted: trusted.length > 0 ? trusted : DEFAULT_EVENT_SETTINGS.kbRequestTrusted,
+    includePrereleases: isTrue(vars.RELEASE_INCLUDE_PRERELEASES),
+  };
+}
+
+/** "true", "1", "yes" or "on" (any case); anything else is false. */
+function isTrue(value: string | undefined): boolean {
+  return ["true", "1", "yes", "on"].includes((value ?? "").trim().toLowerCase());
+}
