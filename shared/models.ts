@@ -20,6 +20,13 @@ export const Source = z.object({
   url: z.string().url().optional(),
   publisher: z.string().optional(),
   note: z.string().optional(),
+  /** A file under kb/sources/ this atom draws on (summarized in kb/sources/index.json). */
+  path: z
+    .string()
+    .regex(/^kb\/sources\/(?!(?:.*\/)?\.\.?(?:\/|$))[^\0]+$/, "must be a path under kb/sources/ (no . or .. segments)")
+    .optional(),
+  /** With `path`: the section number in that source's summary (kb/sources/index.json), from 1. */
+  section: z.number().int().min(1).optional(),
 });
 
 /** One unit of knowledge: the input of one lesson video. Stored as kb/atoms/<id>.json. */

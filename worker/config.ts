@@ -14,6 +14,8 @@ import { z } from "zod";
 import { MAX_WAIT_SECONDS, RepoFullName } from "../shared/jobs.ts";
 import type { PipelineSettings } from "./pipeline/types.ts";
 import { jsonErrorWhere } from "./kb/json-error.ts";
+import { GitHubSettings } from "./github/settings.ts";
+import { CalendarSettings } from "./publish/calendar.ts";
 
 /** Per-repository overrides, keyed by owner/name in `repositories`. */
 export const RepoSettings = z
@@ -44,6 +46,8 @@ const Settings = z.object({
   voice: z.unknown().optional(),
   video: z.unknown().optional(),
   publish: z.unknown().optional(),
+  github: GitHubSettings.optional(),
+  calendar: CalendarSettings.optional(),
 });
 
 /** Which environment variable feeds which setting. */
@@ -78,8 +82,14 @@ export interface WorkerConfig {
   repositories: Record<string, RepoSettings>;
   /** The stage sections (content, voice, video, publish), untouched. */
   settings: PipelineSettings;
+  /** GitHub REST settings (issue 16): API root, dashboard link, status context. */
+  github?: GitHubSettings;
+  /** The publishing calendar, when the owner set one. */
+  calendar?: CalendarSettings | null;
   /** The file read, if any. */
   configFile: string | null;
+  /** Where the file was looked for (set by {@link loadConfig}), for "not found" messages. */
+  configSearched?: string;
   /** Non-fatal remarks (unknown keys in the file) for the log. */
   warnings: string[];
 }
@@ -164,7 +174,10 @@ export function loadConfig(sources: ConfigSources = {}): WorkerConfig {
     transport: s.transport ?? "websocket",
     repositories: s.repositories ?? {},
     settings,
+    github: s.github ?? GitHubSettings.parse({}),
+    calendar: s.calendar ?? null,
     configFile,
+    configSearched: file,
     warnings,
   };
 }
@@ -174,8 +187,24 @@ export function requireRelay(config: WorkerConfig): { relayUrl: string; workerTo
   const missing: string[] = [];
   if (!config.relayUrl) missing.push(`- RELAY_URL is not set. ${howToSet("relayUrl")}`);
   if (!config.workerToken) missing.push(`- WORKER_TOKEN is not set. ${howToSet("workerToken")}`);
+  if (missing.length && !config.configFile && !config.relayUrl && !config.workerToken) throw new ConfigError(noConfigMessage(config));
   if (missing.length) throw new ConfigError(`This command talks to the relay:\n${missing.join("\n")}`);
   return { relayUrl: config.relayUrl!, workerToken: config.workerToken! };
+}
+
+/**
+ * Neither a factory.config.json nor the environment names a relay: most often the command runs
+ * in the wrong folder. Says where it looked and the two ways out (the file stays optional for a
+ * service configured by environment variables alone).
+ */
+export function noConfigMessage(config: Pick<WorkerConfig, "configSearched">): string {
+  const where = config.configSearched ?? "factory.config.json in the current folder";
+  return [
+    `No factory.config.json was found (looked for ${where}), and RELAY_URL and WORKER_TOKEN are not set.`,
+    "- If you set this machine up already: cd to the folder where you ran `npx factory init` (the one with factory.config.json), or set FACTORY_CONFIG to that file.",
+    "- If not: run `npx factory init` in this project's folder (docs/setup.md, step 2).",
+    "- A service configured by environment alone: set RELAY_URL and WORKER_TOKEN.",
+  ].join("\n");
 }
 
 function howToSet(key: string): string {

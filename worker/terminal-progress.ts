@@ -12,24 +12,42 @@ import type { Logger } from "./pipeline/types.ts";
 /** A bar and the logger that writes above it. */
 export interface TerminalProgress {
   log: Logger;
+  /** Shows the bar (it appears with a job's first progress, never while idle). */
   update(p: Progress): void;
+  /** Takes the bar away between jobs, so an idle worker shows no "0 %". */
+  idle(): void;
   stop(): void;
 }
 
 /** A progress bar on stderr when it is a terminal; null otherwise. */
 export function terminalProgress(config: WorkerConfig, stream: NodeJS.WriteStream = process.stderr): TerminalProgress | null {
   if (!stream.isTTY) return null;
-  const bars = new cliProgress.MultiBar(
-    { format: "{bar} {percentage}% {step} {message}", stream, clearOnComplete: true, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  const bar = bars.create(100, 0, { step: "", message: "" });
+  // One bar set per job: made with the job's first progress and cleared when it ends, so an idle
+  // worker shows its log lines and nothing under them.
+  let bars: cliProgress.MultiBar | null = null;
+  let bar: cliProgress.SingleBar | null = null;
+  const close = () => {
+    if (!bars) return;
+    bars.update(); // flush log lines still buffered under the bar
+    bars.stop();
+    bars = null;
+    bar = null;
+  };
   return {
-    log: createProcessLogger(config, (line) => bars.log(`${line}\n`)),
-    update: (p) => bar.update(Math.round((p.fraction ?? 0) * 100), { step: p.step ?? "", message: p.message ?? "" }),
-    stop: () => {
-      bars.update(); // flush log lines still buffered under the bar
-      bars.stop();
+    log: createProcessLogger(config, (line) => (bars ? bars.log(`${line}\n`) : void stream.write(`${line}\n`))),
+    update: (p) => {
+      const value = Math.round((p.fraction ?? 0) * 100);
+      const payload = { step: p.step ?? "", message: p.message ?? "" };
+      if (!bars) {
+        bars = new cliProgress.MultiBar(
+          { format: "{bar} {percentage}% {step} {message}", stream, clearOnComplete: true, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+      }
+      if (!bar) bar = bars.create(100, value, payload);
+      else bar.update(value, payload);
     },
+    idle: close,
+    stop: close,
   };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,15 +39,61 @@ describe("factory init --yes", () => {
     expect(statSync(join(dir, ".factory/relay-secrets.json")).mode & 0o777).toBe(0o600);
   });
 
-  it("prints the GitHub webhook form with the payload URL, content type and secret", async () => {
+  it("before the relay is deployed: prints the deploy commands and the GitHub webhook form with the secret", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "init-fresh-"));
+    const lines: string[] = [];
+    const r = await runInit({ dir: fresh, yes: true, repo: "octo/lessons" }, (l) => lines.push(l));
+    const text = lines.join("\n");
+    expect(text).toContain("npx wrangler deploy");
+    expect(text).toContain("npx wrangler secret bulk");
+    expect(text).toContain("Payload URL:   https://<your relay>.workers.dev/github/webhook");
+    expect(text).toContain("application/json");
+    expect(text).toContain(`Secret:        ${r.secrets.webhookSecret}`);
+    expect(text).toContain("SSL verification: Enable");
+  });
+
+  it("with a deployed relay's URL: the webhook form, and no deploy step again", async () => {
+    const remote = mkdtempSync(join(tmpdir(), "init-remote-"));
+    const lines: string[] = [];
+    await runInit({ dir: remote, yes: true, relayUrl: "https://agent-factory-relay.me.workers.dev" }, (l) => lines.push(l));
+    const text = lines.join("\n");
+    expect(text).toContain("Payload URL:   https://agent-factory-relay.me.workers.dev/github/webhook");
+    expect(text).toContain("SSL verification: Enable");
+    expect(text).not.toContain("wrangler deploy");
+  });
+
+  it("with a relay on this machine: the local steps, no GitHub form and no SSL advice; prints the worker token", async () => {
     const lines: string[] = [];
     await runInit({ dir, yes: true }, (l) => lines.push(l));
     const text = lines.join("\n");
-    expect(text).toContain(`Payload URL:   ${relay.url}/github/webhook`);
-    expect(text).toContain("application/json");
-    expect(text).toContain(`Secret:        ${secrets.webhookSecret}`);
-    expect(text).toContain("npx wrangler secret bulk");
     expect(text).toContain("Kept the existing secrets");
+    expect(text).toContain("npm run relay:dev");
+    expect(text).toContain("npx factory test-push");
+    expect(text).not.toContain("SSL verification");
+    expect(text).not.toContain("wrangler deploy");
+    expect(text).toContain(`Worker token (to log in to the dashboard; it is also "workerToken" in factory.config.json): ${secrets.workerToken}`);
+  });
+
+  it("keeps .dev.vars holding the same secrets as factory.config.json, other lines untouched", async () => {
+    const local = mkdtempSync(join(tmpdir(), "init-devvars-"));
+    writeFileSync(join(local, "wrangler.toml"), 'name = "x"\n');
+    writeFileSync(join(local, ".dev.vars"), "# mine\nGITHUB_WEBHOOK_SECRET=dev-webhook-secret\nWORKER_TOKENS=dev-worker-token\nWATCH_REPOS=me/kb\n");
+    const lines: string[] = [];
+    const r = await runInit({ dir: local, yes: true, relayUrl: "http://127.0.0.1:8787" }, (l) => lines.push(l));
+    expect(readFileSync(join(local, ".dev.vars"), "utf8")).toBe(
+      `# mine\nGITHUB_WEBHOOK_SECRET=${r.secrets.webhookSecret}\nWORKER_TOKENS=${r.secrets.workerToken}\nWATCH_REPOS=me/kb\n`,
+    );
+    expect(lines).toContain("Updated .dev.vars to the same secrets: restart `npm run relay:dev` if it runs.");
+    // wrangler reads .env for its own settings: no download of the request.cf sample, once.
+    await runInit({ dir: local, yes: true }, () => {});
+    expect(readFileSync(join(local, ".env"), "utf8").match(/^CLOUDFLARE_CF_FETCH_ENABLED=false$/gm)).toHaveLength(1);
+  });
+
+  it("saves a local repository's path as its cloneUrl, made absolute", async () => {
+    const local = mkdtempSync(join(tmpdir(), "init-clone-"));
+    await runInit({ dir: local, yes: true, repo: "me/kb", cloneUrl: "kb.git" }, () => {});
+    const config = JSON.parse(readFileSync(join(local, "factory.config.json"), "utf8"));
+    expect(config.repositories).toEqual({ "me/kb": { cloneUrl: join(local, "kb.git") } });
   });
 
   it("refuses a repository name that is not owner/name", async () => {

@@ -371,7 +371,8 @@ export class FakeYouTube {
   }
 
   private listVideos(res: ServerResponse, url: URL): void {
-    const ids = (url.searchParams.get("id") ?? "").split(",").filter(Boolean);
+    // googleapis sends a repeated field as repeated parameters (id=a&id=b); a comma list is also valid.
+    const ids = url.searchParams.getAll("id").flatMap((v) => v.split(",")).filter(Boolean);
     if (ids.length === 0 || ids.length > 50) return this.problem(res, "videos.list needs 1-50 ids");
     if (partsOf(url).size === 0) return this.problem(res, "videos.list without part");
     const items = ids.flatMap((id) => (this.videos.has(id) ? [publicVideo(this.videos.get(id)!)] : []));

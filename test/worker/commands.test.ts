@@ -76,15 +76,19 @@ describe("jobTarget", () => {
 });
 
 describe("status and jobs output", () => {
-  it("lists jobs as an aligned table", () => {
+  it("lists jobs as an aligned table with each whole error under its job", () => {
     const out = formatJobs([{ ...job("sync_and_generate_content", { repository: "me/kb" }), state: "dead", lastError: "boom\nmore" }], NOW);
-    expect(out.split("\n")[1]).toMatch(/^j1\s+dead\s+sync_and_generate_content\s+1\/5\s+45 s\s+me\/kb\s+boom$/);
+    expect(out.split("\n").slice(1, 4)).toEqual([
+      expect.stringMatching(/^j1\s+dead\s+sync_and_generate_content\s+1\/5\s+45 s\s+me\/kb$/),
+      "    error: boom",
+      "           more",
+    ]);
   });
   it("summarises the relay and the ledger, and says how to deal with dead jobs", () => {
     const s = formatStats({ counts: { queued: 2, leased: 1, done: 9, dead: 1 }, oldestQueuedAgeMs: 120_000, workers: [{ name: "pi", lastSeenAt: NOW - 5000 }], now: NOW });
     expect(s).toContain("relay: 2 queued, 1 leased, 9 done, 1 dead; oldest queued job waiting 2 min");
     expect(s).toContain("worker pi: last seen 5 s ago");
-    expect(s).toContain("factory retry <id>");
+    expect(s).toContain("factory jobs --state dead");
     const l = formatLedger({ running: 0, done: 4, failed: 1 }, [{ jobId: "j1", repository: "me/kb", sha: "c".repeat(40), state: "completed", startedAt: NOW - 30_000, finishedAt: NOW, summary: "4 ran" }], NOW);
     expect(l).toContain("ledger: 4 step run(s) done, 1 failed");
     expect(l).toContain("j1  completed me/kb@cccccccccc  30 s ago  4 ran");

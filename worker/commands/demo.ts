@@ -11,6 +11,7 @@ interface DemoFlags {
   out: string;
   atoms: string;
   all?: boolean;
+  json?: boolean;
 }
 
 /** Registers `factory demo`. */
@@ -22,6 +23,7 @@ export function registerDemoCommand(program: Command): void {
     .option("--out <folder>", "where the finished videos go", "out/published")
     .option("--atoms <n>", "how many lessons to make from the first course", "3")
     .option("--all", "make a lesson of every atom in kb/ (takes several minutes)")
+    .option("--json", "show the worker's JSON log lines instead of plain progress (also FACTORY_LOG_FORMAT=json, or when stdout is not a terminal)")
     .action(async (flags: DemoFlags) => {
       const atoms = flags.all ? null : Number(flags.atoms);
       if (atoms !== null && (!Number.isInteger(atoms) || atoms < 1)) {
@@ -29,13 +31,17 @@ export function registerDemoCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // The local relay would fetch Cloudflare's Request.cf sample from the internet at start-up, and
+      // print a stack trace on a machine without a connection; the demo needs none of it.
+      process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+      const json = flags.json === true || process.env.FACTORY_LOG_FORMAT === "json" || !process.stdout.isTTY;
       const ac = new AbortController();
       const onSignal = () => (ac.signal.aborted ? process.exit(130) : ac.abort());
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
         const out = resolve(flags.out);
-        const report = await runDemo({ dir: flags.dir, out, atoms }, ac.signal);
+        const report = await runDemo({ dir: flags.dir, out, atoms, json }, ac.signal);
         console.log(formatDemoReport(report, out));
       } catch (e) {
         console.error(`\nThe demo stopped: ${(e as Error).message}`);

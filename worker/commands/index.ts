@@ -16,9 +16,11 @@ import { registerUsageCommand } from "./usage.ts";
 import { registerPublishCommands } from "./publish.ts";
 import { registerYouTubeCommands } from "./youtube.ts";
 import { registerVoiceCommands } from "./voice.ts";
+import { registerTestPushCommand } from "./test-push.ts";
 import { registerStCommands } from "./st.ts";
-import { registerSimCommands } from "./sim.ts";
 import { registerLearnCommand } from "./learn.ts";
+import { registerSimCommands } from "./sim.ts";
+import { registerCalendarCommand } from "./calendar.ts";
 
 /** A module that adds subcommands to the `factory` program. */
 export type CommandModule = (program: Command) => void;
@@ -39,7 +41,9 @@ export const commandModules: CommandModule[] = [
   registerPublishCommands,
   registerYouTubeCommands,
   registerVoiceCommands,
+  registerTestPushCommand,
   registerStCommands,
-  registerSimCommands,
   registerLearnCommand,
+  registerSimCommands,
+  registerCalendarCommand,
 ];

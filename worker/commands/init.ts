@@ -14,16 +14,20 @@ import {
   buildConfig,
   defaultWorkerName,
   deployCommands,
+  devVarsText,
   generateSecrets,
   githubWebhookForm,
   type InitAnswers,
   type InitSecrets,
+  isLocalRelay,
   relaySecretsFile,
+  wranglerEnvText,
 } from "../setup/init.ts";
 
 interface InitOptions {
   relayUrl?: string;
   repo?: string;
+  cloneUrl?: string;
   workerName?: string;
   workDir?: string;
   publish?: string;
@@ -67,6 +71,11 @@ function validate(a: InitAnswers): void {
     throw new Error(`--repo "${a.repository}" must look like owner/name, e.g. alice/plc-lessons`);
 }
 
+/** A clone URL as given, or a local path made absolute (the worker runs from another folder as a service). */
+function cloneUrlValue(url: string, dir: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^:]+:/.test(url) ? url : resolve(dir, url);
+}
+
 /** Runs the wizard. Returns the paths it wrote. */
 export async function runInit(opts: InitOptions, out: (line: string) => void = console.log) {
   const dir = resolve(opts.dir ?? process.cwd());
@@ -83,9 +92,11 @@ export async function runInit(opts: InitOptions, out: (line: string) => void = c
     relayUrl = (await ask("Relay URL (empty if not deployed yet)", relayUrl ?? "")) || null;
     repository = (await ask("Content repository on GitHub (owner/name)", repository ?? "")) || null;
   }
+  if (opts.cloneUrl && !repository) throw new Error("--clone-url needs --repo <owner/name>: the name the relay and the worker know the repository by.");
   const answers: InitAnswers = {
     relayUrl,
     repository,
+    cloneUrl: opts.cloneUrl ? cloneUrlValue(opts.cloneUrl, dir) : null,
     workerName: opts.workerName ?? (existing.workerName as string | undefined) ?? defaultWorkerName(),
     workDir: opts.workDir ?? (existing.workDir as string | undefined) ?? "./.factory",
     publishTarget: (opts.publish ?? ((existing.publish as { target?: string } | undefined)?.target) ?? "local") as InitAnswers["publishTarget"],
@@ -102,32 +113,66 @@ export async function runInit(opts: InitOptions, out: (line: string) => void = c
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   writeSecretJson(configFile, buildConfig(answers, secrets, existing));
   writeSecretJson(secretsFile, relaySecretsFile(secrets));
+  // .dev.vars is what `npm run relay:dev` (wrangler dev) reads: keep it holding the same secrets,
+  // or the local relay would refuse this worker's token.
   const devVars = join(dir, ".dev.vars");
-  if (!existsSync(devVars) && existsSync(join(dir, "wrangler.toml"))) {
-    writeFileSync(devVars, `GITHUB_WEBHOOK_SECRET=${secrets.webhookSecret}\nWORKER_TOKENS=${secrets.workerToken}\n`, { mode: 0o600 });
+  let devVarsNote: string | null = null;
+  if (existsSync(join(dir, "wrangler.toml"))) {
+    const before = existsSync(devVars) ? readFileSync(devVars, "utf8") : null;
+    const after = devVarsText(before, secrets);
+    if (after !== before) {
+      writeFileSync(devVars, after, { mode: 0o600 });
+      devVarsNote = before === null ? "Wrote .dev.vars with the same secrets, for the local relay (`npm run relay:dev`)." : "Updated .dev.vars to the same secrets: restart `npm run relay:dev` if it runs.";
+    }
+    const envFile = join(dir, ".env");
+    const envText = wranglerEnvText(existsSync(envFile) ? readFileSync(envFile, "utf8") : null);
+    if (envText !== null) writeFileSync(envFile, envText, { mode: 0o600 });
   }
 
   out(`${reuse ? "Kept the existing secrets" : opts.rotate ? "Made new secrets" : "Made a webhook secret and a worker token"}.`);
   out(`Wrote ${configFile} and ${secretsFile} (readable only by you; both are git-ignored).`);
+  if (devVarsNote) out(devVarsNote);
+  out(`Worker token (to log in to the dashboard; it is also "workerToken" in factory.config.json): ${secrets.workerToken}`);
   out("");
-  const commands = deployCommands(secretsFile);
-  if (opts.deploy) {
-    for (const [cmd, ...args] of commands) {
-      if (cmd === "npx" && args[1] === "login" && !interactive) continue; // login needs a browser
-      out(`$ ${[cmd, ...args].join(" ")}`);
-      const r = spawnSync(cmd!, args, { stdio: "inherit", cwd: dir });
-      if (r.status !== 0) throw new Error(`"${[cmd, ...args].join(" ")}" failed. Fix what it printed above, then run factory init --deploy again.`);
+  const steps: string[] = [];
+  const local = isLocalRelay(answers.relayUrl);
+  if (local) {
+    steps.push(`Start the local relay in a second terminal and leave it running (it reads .dev.vars):\n     npm run relay:dev\n   It serves ${answers.relayUrl}.`);
+    steps.push("Check everything:\n     npx factory doctor");
+    steps.push("Start the worker in a third terminal and leave it running:\n     npx factory worker");
+    steps.push("GitHub cannot reach a relay on this machine: send the signed push GitHub would send for your branch's head:\n     npx factory test-push");
+  } else if (!answers.relayUrl) {
+    const commands = deployCommands(secretsFile);
+    if (opts.deploy) {
+      for (const [cmd, ...args] of commands) {
+        if (cmd === "npx" && args[1] === "login" && !interactive) continue; // login needs a browser
+        out(`$ ${[cmd, ...args].join(" ")}`);
+        const r = spawnSync(cmd!, args, { stdio: "inherit", cwd: dir, shell: process.platform === "win32" });
+        if (r.status !== 0) throw new Error(`"${[cmd, ...args].join(" ")}" failed. Fix what it printed above, then run factory init --deploy again.`);
+      }
+      steps.push("`wrangler deploy` printed your relay's URL above. Save it: npx factory init --relay-url <that URL>");
+    } else {
+      steps.push(
+        [
+          "Deploy the relay to Cloudflare (from this folder):",
+          ...commands.map((c) => `     ${c.join(" ")}`),
+          "   `wrangler deploy` prints your relay's URL. Then: npx factory init --relay-url <that URL>",
+          '   (To try everything on this machine first: docs/setup.md, "Try it all locally first".)',
+        ].join("\n"),
+      );
     }
+    steps.push(githubWebhookForm(answers, secrets).replace(/\n/g, "\n   "));
   } else {
-    out("1. Deploy the relay to Cloudflare (from this folder):");
-    for (const c of commands) out(`     ${c.join(" ")}`);
-    out("   `wrangler deploy` prints your relay's URL. Then: npx factory init --relay-url <that URL>");
+    steps.push(githubWebhookForm(answers, secrets).replace(/\n/g, "\n   "));
   }
-  out("");
-  out(`2. ${githubWebhookForm(answers, secrets).replace(/\n/g, "\n   ")}`);
-  out("");
-  out("3. Check everything:            npx factory doctor");
-  out("4. Run the worker as a service: npx factory service install");
+  if (!local) {
+    steps.push("Check everything:\n     npx factory doctor");
+    steps.push("Run the worker as a service:\n     npx factory service install\n   (or in this terminal: npx factory worker)");
+  }
+  steps.forEach((text, i) => {
+    out(`${i + 1}. ${text}`);
+    out("");
+  });
   return { configFile, secretsFile, secrets };
 }
 
@@ -138,6 +183,7 @@ export function registerInitCommand(program: Command): void {
     .description("set up this machine: secrets, worker config, relay deploy commands, GitHub webhook form")
     .option("--relay-url <url>", "your relay's URL (printed by wrangler deploy)")
     .option("--repo <owner/name>", "the GitHub repository with your knowledge base")
+    .option("--clone-url <url or path>", "clone it from here instead of GitHub: a local bare repository, an SSH URL, a mirror")
     .option("--worker-name <name>", "how this machine appears on the relay")
     .option("--work-dir <folder>", "where repositories, artifacts and the ledger live", undefined)
     .option("--publish <target>", "local or youtube")

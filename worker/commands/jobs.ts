@@ -5,24 +5,77 @@ import type { Command } from "commander";
 import { DISPATCH_PREFIX, JobState, JobType, SYNC_JOB_TYPE, type Job } from "../../shared/jobs.ts";
 import { ConfigError } from "../config.ts";
 import { RelayError } from "../relay-client.ts";
-import { configOrExit, createProcessLogger, EXIT, relayClientFor } from "./worker.ts";
+import { configOrExit, createProcessLogger, EXIT, relayClientFor } from "./runtime.ts";
 import type { RelayClient } from "../relay-client.ts";
+import { adviceLine, adviseDeadJobs } from "./dead-jobs.ts";
 
-/** One line per job: id, state, type, attempts, age, last error. Pure. */
-export function formatJobs(jobs: readonly Job[], now: number): string {
+/**
+ * One row per job (id, state, type, attempts, age, repository), then, indented under it, the
+ * job's whole last error wrapped to `width` and what to do about a dead job. A dead job that a
+ * later successful job of the same repository and branch made moot shows as "superseded". Pure.
+ */
+export function formatJobs(jobs: readonly Job[], now: number, width = 100): string {
   if (jobs.length === 0) return "no jobs";
+  const advice = new Map(adviseDeadJobs(jobs, jobs).map((a) => [a.job.id, a] as const));
   const rows = jobs.map((j) => [
     j.id,
-    j.state,
+    advice.get(j.id)?.kind === "superseded" ? "superseded" : j.state,
     j.type,
     `${j.attempts}/${j.maxAttempts}`,
     ago(now - j.createdAt),
     repoOf(j),
-    (j.lastError ?? "").split("\n")[0]!.slice(0, 80),
   ]);
-  const head = ["ID", "STATE", "TYPE", "TRIES", "AGE", "REPOSITORY", "LAST ERROR"];
+  const head = ["ID", "STATE", "TYPE", "TRIES", "AGE", "REPOSITORY"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const out = [line(head)];
+  jobs.forEach((j, i) => {
+    out.push(line(rows[i]!));
+    const a = advice.get(j.id);
+    if (a?.kind === "superseded") {
+      out.push(...wrap(`superseded by ${a.by.id}, a later job for the same branch that succeeded`, width, "    "));
+      return;
+    }
+    if (j.lastError) out.push(...wrap(`error: ${j.lastError}`, width, "    ", "           "));
+    if (a) out.push(...wrap(`→ ${adviceLine(a).replace(`${j.id}: `, "")}`, width, "    ", "      "));
+  });
+  return out.join("\n");
+}
+
+/**
+ * Wraps text to `width` columns at spaces (a word longer than a line is cut), keeping its own
+ * line breaks; the first line starts with `first`, the others with `rest`. Pure.
+ */
+export function wrap(text: string, width: number, first = "", rest = first): string[] {
+  const lines: string[] = [];
+  let prefix = first;
+  for (const para of text.split("\n")) {
+    let current = "";
+    for (const word of para.split(/ +/)) {
+      let w = word;
+      const room = () => Math.max(20, width - prefix.length);
+      while (w.length > room()) {
+        if (current) {
+          lines.push(prefix + current);
+          prefix = rest;
+          current = "";
+        }
+        lines.push(prefix + w.slice(0, room()));
+        prefix = rest;
+        w = w.slice(room());
+      }
+      if (!current) current = w;
+      else if (current.length + 1 + w.length <= room()) current += ` ${w}`;
+      else {
+        lines.push(prefix + current);
+        prefix = rest;
+        current = w;
+      }
+    }
+    lines.push(prefix + current);
+    prefix = rest;
+  }
+  return lines.map((l) => l.trimEnd());
 }
 
 /** "3 s", "5 min", "2 h", "4 d". */
@@ -148,7 +201,7 @@ export function registerJobCommands(program: Command): void {
       }
       await withClient(async (client) => {
         const page = await client.list({ ...(state?.data ? { state: state.data } : {}), limit: opts.limit });
-        console.log(opts.json ? JSON.stringify(page, null, 2) : formatJobs(page.jobs, Date.now()));
+        console.log(opts.json ? JSON.stringify(page, null, 2) : formatJobs(page.jobs, Date.now(), process.stdout.columns || 100));
       });
     });
 

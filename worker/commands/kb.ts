@@ -7,6 +7,11 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { INDEX_FILE, indexText } from "../kb/index.ts";
 import { formatProblems, loadKnowledgeBase } from "../kb/load.ts";
+import { runKbMaintenance } from "../kb/sources-maintenance.ts";
+import { findSource, openSourceSection } from "../kb/sources-open.ts";
+import { formatMaintenanceReport, reportIsClean } from "../kb/sources-report.ts";
+import { SourceError, readSourcesIndex } from "../kb/sources.ts";
+import { SOURCES_INDEX_FILE } from "../../shared/sources.ts";
 
 /** Exit codes: 0 valid, 1 problems found. */
 export const KB_EXIT = { ok: 0, problems: 1 } as const;
@@ -52,6 +57,50 @@ export async function kbIndex(dir: string, out = console.log, err = console.erro
   return KB_EXIT.ok;
 }
 
+/**
+ * `factory kb summarize`: writes kb/sources/index.json (reversible summaries of kb/sources/) and
+ * prints the KB maintenance report. Exit 1 when a source could not be summarized.
+ */
+export async function kbSummarize(dir: string, out = console.log, err = console.error): Promise<number> {
+  const { summary, report, wroteIndex } = await runKbMaintenance(resolve(dir));
+  const s = summary!;
+  out(
+    `${wroteIndex ? "Wrote" : "Unchanged:"} ${SOURCES_INDEX_FILE}: ${s.index.sources.length} sources ` +
+      `(${s.summarized.length} summarized, ${s.reused.length} unchanged), ${s.index.problems.length} not readable.`,
+  );
+  (s.index.problems.length ? err : out)(formatMaintenanceReport(report));
+  return s.index.problems.length ? KB_EXIT.problems : KB_EXIT.ok;
+}
+
+/** `factory kb check`: the maintenance report from the index as it is; exit 1 when it reports anything. */
+export async function kbCheck(dir: string, out = console.log): Promise<number> {
+  const { report } = await runKbMaintenance(resolve(dir), { summarize: false, write: false });
+  out(formatMaintenanceReport(report));
+  return reportIsClean(report) ? KB_EXIT.ok : KB_EXIT.problems;
+}
+
+/** `factory kb source <path> [--section N]`: prints one section's text, or the source's table. */
+export async function kbSource(dir: string, path: string, section: number | undefined, out = console.log, err = console.error): Promise<number> {
+  const root = resolve(dir);
+  const rel = path.replace(/^\.\//, "");
+  try {
+    if (section !== undefined) {
+      out((await openSourceSection(root, rel, section)).text);
+      return KB_EXIT.ok;
+    }
+    const index = await readSourcesIndex(root);
+    if (!index) throw new SourceError(`${SOURCES_INDEX_FILE} is missing or unreadable: run \`factory kb summarize\``);
+    const s = findSource(index, rel);
+    out(`${s.path} (${s.kind}, ${s.length} ${s.unit})\n${s.abstract}\n`);
+    for (const x of s.sections) out(`${String(x.n).padStart(4)}. ${x.title} (${x.unit} ${x.start}-${x.end})`);
+    return KB_EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof SourceError)) throw e;
+    err(e.message);
+    return KB_EXIT.problems;
+  }
+}
+
 /** Registers `factory kb …`. */
 export function registerKbCommands(program: Command): void {
   const kb = program.command("kb").description("Check and index the knowledge base (kb/atoms, kb/courses)");
@@ -66,5 +115,28 @@ export function registerKbCommands(program: Command): void {
     .description(`Write ${INDEX_FILE}: id, title, one-line summary and path of every atom`)
     .action(async (dir: string) => {
       process.exitCode = await kbIndex(dir);
+    });
+  kb.command("summarize")
+    .argument("[dir]", "repository root", ".")
+    .description(`Write ${SOURCES_INDEX_FILE} (abstract and section ranges of every file in kb/sources/) and report on the KB`)
+    .action(async (dir: string) => {
+      process.exitCode = await kbSummarize(dir);
+    });
+  kb.command("check")
+    .argument("[dir]", "repository root", ".")
+    .description("Report unused atoms, prerequisite cycles, uncited or changed sources (changes nothing)")
+    .action(async (dir: string) => {
+      process.exitCode = await kbCheck(dir);
+    });
+  kb.command("source")
+    .argument("<path>", "a source, e.g. kb/sources/manual.md")
+    .option("--section <n>", "print this section's text (its number in the index)", (v: string) => {
+      if (!/^[1-9]\d*$/.test(v)) throw new Error(`--section must be a section number (1, 2, …), not "${v}"`);
+      return Number(v);
+    })
+    .option("--dir <dir>", "repository root", ".")
+    .description("Print a source's section table, or one section's exact text with --section")
+    .action(async (path: string, opts: { section?: number; dir: string }) => {
+      process.exitCode = await kbSource(opts.dir, path, opts.section);
     });
 }

@@ -19,12 +19,16 @@ import {
   formatReviewList,
   parsePublishTime,
   publishedLessons,
+  reviewState,
   type LiveStatus,
   type PublishedLesson,
 } from "../publish/review.ts";
 import { publishSettings } from "../publish/settings.ts";
 import type { YouTubePublisher } from "../publish/youtube.ts";
-import { configOrExit, EXIT } from "./worker.ts";
+import { APPROVE_JOB_TYPE } from "../../shared/jobs.ts";
+import type { WorkerConfig } from "../config.ts";
+import type { RelayClient } from "../relay-client.ts";
+import { CLI_APPROVAL_MARK, configOrExit, EXIT, relayClientFor } from "./runtime.ts";
 
 /** What the publish commands need; the CLI passes the real config, tests their own. */
 export interface PublishCommandEnv {
@@ -63,6 +67,63 @@ async function youtubeFor(env: PublishCommandEnv): Promise<YouTubePublisher> {
 /** The review list as text. */
 export async function listPublished(env: PublishCommandEnv, repository?: string): Promise<string> {
   const lessons = lessonsOf(env).filter((l) => !repository || l.repository === repository);
+  const live = await liveStatuses(env, lessons);
+  return formatReviewList(lessons.map((lesson) => ({ lesson, live: live.get(lesson) ?? null })));
+}
+
+/**
+ * `approve --all`: approves every lesson that waits for review (private, not scheduled), one
+ * after another; stops at the first failure with what was done so far. Returns one line each.
+ */
+export async function approveAllWaiting(
+  env: PublishCommandEnv,
+  opts: { at?: string; repository?: string },
+  onApproved: (lesson: { atomId: string; repository: string }) => void = () => {},
+): Promise<string[]> {
+  const lessons = lessonsOf(env).filter((l) => !opts.repository || l.repository === opts.repository);
+  const live = await liveStatuses(env, lessons);
+  const waiting = lessons.filter((l) => reviewState(live.get(l) ?? null) === "awaiting review");
+  if (waiting.length === 0) return ["No lesson waits for review (`factory publish list` shows them all)."];
+  const lines: string[] = [];
+  for (const l of waiting) {
+    try {
+      lines.push(await approvePublished(env, l.atomId, { ...(opts.at ? { at: opts.at } : {}), repository: l.repository }));
+      onApproved({ atomId: l.atomId, repository: l.repository });
+    } catch (e) {
+      const left = waiting.length - lines.length;
+      throw new Error(`${[...lines, ""].join("\n")}Stopped at ${l.atomId} (${left} of ${waiting.length} not approved): ${(e as Error).message}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Tells the relay about approvals made here, so its dashboard stops listing them as waiting:
+ * one `factory.publish.approve` job each, marked as made from the command line, which the worker
+ * completes at once (the dashboard counts a done approve job as the approval). Best effort: the
+ * lesson is approved either way; returns a note when the relay could not be told.
+ */
+export async function recordApprovalsOnRelay(
+  client: Pick<RelayClient, "enqueue">,
+  approved: readonly { atomId: string; repository?: string }[],
+  at?: string,
+): Promise<string | null> {
+  try {
+    for (const a of approved) {
+      await client.enqueue({
+        type: APPROVE_JOB_TYPE,
+        // No dedupe key: an older approval of the same lesson (a dashboard click before it was
+        // published again) must not stand in for this one.
+        payload: { atomId: a.atomId, ...(a.repository ? { repository: a.repository } : {}), ...(at ? { at } : {}), approvedBy: CLI_APPROVAL_MARK },
+      });
+    }
+    return null;
+  } catch (e) {
+    return `(The dashboard may still list ${approved.length === 1 ? "it" : "them"} as waiting: the relay could not be told: ${(e as Error).message})`;
+  }
+}
+
+async function liveStatuses(env: PublishCommandEnv, lessons: readonly PublishedLesson[]): Promise<Map<PublishedLesson, LiveStatus | null>> {
   const live = new Map<PublishedLesson, LiveStatus | null>();
   const onYouTube = lessons.filter((l) => l.target === "youtube");
   if (onYouTube.length) {
@@ -77,7 +138,7 @@ export async function listPublished(env: PublishCommandEnv, repository?: string)
     const meta = l.localFolder ? await readLocalMetadata(l.localFolder) : null;
     live.set(l, meta ? { privacy: meta.privacy, ...(meta.publishAt ? { publishAt: meta.publishAt } : {}) } : null);
   }
-  return formatReviewList(lessons.map((lesson) => ({ lesson, live: live.get(lesson) ?? null })));
+  return live;
 }
 
 /** Approves one lesson: public now, or scheduled for `at`. Returns a one-line report. */
@@ -96,10 +157,14 @@ export async function approvePublished(
       : `${atomId}: marked ${meta.privacy} (local: ${lesson.localFolder})`;
   }
   try {
-    const result = await (await youtubeFor(env)).approve(lesson.videoId, publishAt);
+    const youtube = await youtubeFor(env);
+    const result = await youtube.approve(lesson.videoId, publishAt);
+    // The Short goes out with its lesson, never before it.
+    if (lesson.shortVideoId) await youtube.approve(lesson.shortVideoId, publishAt);
+    const also = lesson.shortUrl ? ` (and its Short ${lesson.shortUrl})` : "";
     return result.publishAt
-      ? `${atomId}: scheduled to go public at ${result.publishAt} — ${lesson.url}`
-      : `${atomId}: now ${result.privacy} — ${lesson.url}`;
+      ? `${atomId}: scheduled to go public at ${result.publishAt} — ${lesson.url}${also}`
+      : `${atomId}: now ${result.privacy} — ${lesson.url}${also}`;
   } catch (e) {
     if (e instanceof Error && /not on the channel/.test(e.message)) throw e;
     // A StepError keeps whether trying again can help (network, quota) for the worker's approve jobs.
@@ -107,9 +172,9 @@ export async function approvePublished(
   }
 }
 
-function envFromConfig(): PublishCommandEnv | null {
+function envFromConfig(): (PublishCommandEnv & { config: WorkerConfig }) | null {
   const config = configOrExit();
-  return config ? { workDir: config.workDir, settings: config.settings, now: Date.now } : null;
+  return config ? { workDir: config.workDir, settings: config.settings, now: Date.now, config } : null;
 }
 
 /** Registers `factory publish list|approve`. */
@@ -130,15 +195,30 @@ export function registerPublishCommands(program: Command): void {
       }
     });
   publish
-    .command("approve <atom>")
-    .description("Make a reviewed lesson public now, or schedule it with --at")
+    .command("approve [atom]")
+    .description("Make a reviewed lesson public now (--all: every lesson waiting for review), or schedule it with --at")
+    .option("--all", "approve every lesson that waits for review")
     .option("--at <time>", 'when it goes public: "2026-12-01 15:00" (local time) or an ISO time with a zone')
-    .option("--repo <owner/name>", "when the atom was published from several repositories")
-    .action(async (atom: string, opts: { at?: string; repo?: string }) => {
+    .option("--repo <owner/name>", "when the atom was published from several repositories (with --all: only this one)")
+    .action(async (atom: string | undefined, opts: { all?: boolean; at?: string; repo?: string }) => {
+      if (!atom === !opts.all) {
+        console.error(atom ? "Give an atom or --all, not both." : "Name the lesson to approve (`factory publish list` shows them), or use --all.");
+        return void (process.exitCode = EXIT.config);
+      }
       const env = envFromConfig();
       if (!env) return void (process.exitCode = EXIT.config);
+      const shared = { ...(opts.at ? { at: opts.at } : {}), ...(opts.repo ? { repository: opts.repo } : {}) };
+      const approved: { atomId: string; repository?: string }[] = [];
       try {
-        console.log(await approvePublished(env, atom, { ...(opts.at ? { at: opts.at } : {}), ...(opts.repo ? { repository: opts.repo } : {}) }));
+        const lines = atom
+          ? [await approvePublished(env, atom, shared)]
+          : await approveAllWaiting(env, shared, (l) => approved.push(l));
+        if (atom) approved.push({ atomId: atom, ...(opts.repo ? { repository: opts.repo } : {}) });
+        console.log(lines.join("\n"));
+        if (env.config.relayUrl && env.config.workerToken && approved.length) {
+          const note = await recordApprovalsOnRelay(relayClientFor(env.config), approved, opts.at);
+          if (note) console.log(note);
+        }
       } catch (e) {
         console.error((e as Error).message);
         process.exitCode = EXIT.failed;

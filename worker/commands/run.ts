@@ -13,7 +13,8 @@ import { Ledger } from "../ledger.ts";
 import { defaultKbLoader, runPipeline, type PipelineOutcome } from "../pipeline/runner.ts";
 import type { RepoSnapshot } from "../pipeline/types.ts";
 import type { Progress } from "../../shared/jobs.ts";
-import { configOrExit, createProcessLogger, EXIT, loadDefaultStages, startWorker, type WorkerParts } from "./worker.ts";
+import { configOrExit, createProcessLogger, EXIT } from "./runtime.ts";
+import { loadDefaultStages, startWorker, type WorkerParts } from "./worker.ts";
 
 /** Reads a local checkout as a snapshot: its HEAD when the tree is clean, else sha null. */
 export async function localSnapshot(repoPath: string): Promise<RepoSnapshot> {

@@ -1,20 +1,22 @@
 /**
  * `factory service install | uninstall | show`: run the home worker as a service of the OS,
- * so it starts at login, restarts after a crash and survives a reboot.
+ * so it starts at login, restarts after a crash and survives a reboot: systemd on Linux,
+ * launchd on macOS, a Task Scheduler task at log-on on Windows 10/11.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import {
-  launchdPlist,
+  pathFor,
   type ServiceSpec,
+  serviceFileContents,
   serviceFilePath,
   serviceStartCommands,
   serviceStopCommands,
-  systemdUnit,
+  WINDOWS_TASK,
 } from "../service/units.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -24,25 +26,40 @@ interface ServiceOptions {
   dir?: string;
   start?: boolean;
   platform?: string;
+  /** Runs one command (tests record them instead). Default: spawnSync with the output shown. */
+  run?: (cmd: string, args: string[]) => { status: number | null; error?: Error };
+  /** The environment to read PATH and the Windows user from (default: process.env). */
+  env?: Record<string, string | undefined>;
 }
 
-function specFor(opts: ServiceOptions): ServiceSpec {
-  const workingDir = resolve(opts.dir ?? process.cwd());
+/** Where and how the worker would run as a service on `platform`. */
+export function specFor(opts: ServiceOptions, platform: NodeJS.Platform = (opts.platform ?? process.platform) as NodeJS.Platform): ServiceSpec {
+  const p = pathFor(platform);
+  const env = opts.env ?? process.env;
+  const workingDir = p.resolve(opts.dir ?? process.cwd());
+  const user = env.USERNAME ? (env.USERDOMAIN ? `${env.USERDOMAIN}\\${env.USERNAME}` : env.USERNAME) : undefined;
   return {
     nodePath: process.execPath,
-    cliPath: join(repoRoot, "bin", "factory.mjs"),
+    cliPath: resolve(repoRoot, "bin", "factory.mjs"),
     workingDir,
-    logDir: join(workingDir, ".factory", "logs"),
-    envFile: join(workingDir, ".factory", "worker.env"),
-    path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    logDir: p.join(workingDir, ".factory", "logs"),
+    envFile: p.join(workingDir, ".factory", "worker.env"),
+    path: env.PATH ?? env.Path ?? (platform === "win32" ? "C:\\Windows\\System32" : "/usr/local/bin:/usr/bin:/bin"),
+    ...(platform === "win32" && user ? { user } : {}),
   };
 }
 
-function runAll(commands: string[][]): void {
-  for (const [cmd, ...args] of commands) {
+const spawnShown = (cmd: string, args: string[]) => {
+  const r = spawnSync(cmd, args, { stdio: "inherit" });
+  return { status: r.status, ...(r.error ? { error: r.error } : {}) };
+};
+
+function runAll(commands: string[][], run: NonNullable<ServiceOptions["run"]>, mayFail: (cmd: string[]) => boolean = () => false): void {
+  for (const command of commands) {
+    const [cmd, ...args] = command;
     if (!cmd) continue;
-    const r = spawnSync(cmd, args, { stdio: "inherit" });
-    if (r.error || r.status !== 0) {
+    const r = run(cmd, args);
+    if ((r.error || r.status !== 0) && !mayFail(command)) {
       const why = r.error ? r.error.message : `exit code ${r.status}`;
       throw new Error(
         `"${[cmd, ...args].join(" ")}" failed (${why}). The service file is written; run that command yourself, ` +
@@ -56,20 +73,20 @@ function runAll(commands: string[][]): void {
 export function installService(opts: ServiceOptions): string {
   const platform = (opts.platform ?? process.platform) as NodeJS.Platform;
   const home = opts.home ?? homedir();
-  const spec = specFor(opts);
-  if (!existsSync(join(spec.workingDir, "factory.config.json")) && !process.env.RELAY_URL) {
+  const spec = specFor(opts, platform);
+  const env = opts.env ?? process.env;
+  if (!existsSync(pathFor(platform).join(spec.workingDir, "factory.config.json")) && !env.RELAY_URL) {
     throw new Error(
       `No factory.config.json in ${spec.workingDir}. Run "npx factory init" there first (or pass --dir <folder with factory.config.json>).`,
     );
   }
   const file = serviceFilePath(platform, home);
-  const text = platform === "darwin" ? launchdPlist(spec) : systemdUnit(spec);
   mkdirSync(dirname(file), { recursive: true });
   mkdirSync(spec.logDir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o644 });
+  writeFileSync(tmp, serviceFileContents(platform, spec), { mode: 0o644 });
   renameSync(tmp, file);
-  if (opts.start !== false) runAll(serviceStartCommands(platform, file));
+  if (opts.start !== false) runAll(serviceStartCommands(platform, file), opts.run ?? spawnShown);
   return file;
 }
 
@@ -77,14 +94,34 @@ export function installService(opts: ServiceOptions): string {
 export function uninstallService(opts: ServiceOptions): string {
   const platform = (opts.platform ?? process.platform) as NodeJS.Platform;
   const file = serviceFilePath(platform, opts.home ?? homedir());
-  if (opts.start !== false && existsSync(file)) runAll(serviceStopCommands(platform, file));
+  // A Windows task that is not running makes `schtasks /End` fail: that is fine before /Delete.
+  if (opts.start !== false && existsSync(file)) runAll(serviceStopCommands(platform, file), opts.run ?? spawnShown, (c) => c[1] === "/End");
   rmSync(file, { force: true });
   return file;
 }
 
+/** What `service install` prints after writing the file: where the logs are and how to check. */
+export function installAdvice(platform: NodeJS.Platform, spec: ServiceSpec): string[] {
+  const p = pathFor(platform);
+  if (platform === "linux")
+    return [
+      "Logs:    journalctl --user -u agent-factory-worker -f",
+      "Status:  systemctl --user status agent-factory-worker",
+      "To keep it running while you are logged out: sudo loginctl enable-linger $USER",
+    ];
+  if (platform === "darwin") return [`Logs:    tail -f ${p.join(spec.logDir, "worker.log")}`];
+  if (platform === "win32")
+    return [
+      `Logs:    Get-Content -Wait "${p.join(spec.logDir, "worker.log")}"   (PowerShell)`,
+      `Status:  schtasks /Query /TN ${WINDOWS_TASK} /V /FO LIST`,
+      "It starts at every log-on and runs while you are logged on (a console window stays open: minimise it; closing it stops the worker until the next log-on or `schtasks /Run /TN AgentFactoryWorker`).",
+    ];
+  return [];
+}
+
 /** Registers `factory service …`. */
 export function registerServiceCommands(program: Command): void {
-  const service = program.command("service").description("run the worker as a background service (systemd / launchd)");
+  const service = program.command("service").description("run the worker as a background service (systemd / launchd / Windows Task Scheduler)");
   service
     .command("install")
     .description("write the service file and start the worker now and at every login")
@@ -94,18 +131,12 @@ export function registerServiceCommands(program: Command): void {
       const file = installService(opts);
       const platform = process.platform;
       console.log(`Service file written: ${file}`);
-      if (platform === "linux") {
-        console.log("Logs:    journalctl --user -u agent-factory-worker -f");
-        console.log("Status:  systemctl --user status agent-factory-worker");
-        console.log("To keep it running while you are logged out: sudo loginctl enable-linger $USER");
-      } else if (platform === "darwin") {
-        console.log(`Logs:    tail -f ${join(specFor(opts).logDir, "worker.log")}`);
-      }
+      for (const line of installAdvice(platform, specFor(opts, platform))) console.log(line);
     });
   service
     .command("uninstall")
     .description("stop the service and remove its file")
-    .option("--no-start", "only remove the file, do not call systemctl/launchctl")
+    .option("--no-start", "only remove the file, do not call systemctl/launchctl/schtasks")
     .action((opts: ServiceOptions) => {
       console.log(`Removed ${uninstallService(opts)}`);
     });
@@ -113,10 +144,11 @@ export function registerServiceCommands(program: Command): void {
     .command("show")
     .description("print the service file this machine would get, without installing it")
     .option("--dir <folder>", "folder with factory.config.json (default: current folder)")
-    .option("--platform <name>", "linux or darwin (default: this machine)")
+    .option("--platform <name>", "linux, darwin or win32 (default: this machine)")
     .action((opts: ServiceOptions) => {
-      const platform = opts.platform ?? process.platform;
-      const spec = specFor(opts);
-      process.stdout.write(platform === "darwin" ? launchdPlist(spec) : systemdUnit(spec));
+      const platform = (opts.platform ?? process.platform) as NodeJS.Platform;
+      const contents = serviceFileContents(platform, specFor(opts, platform));
+      // A Windows task file is UTF-16 for schtasks; show it as text.
+      process.stdout.write(typeof contents === "string" ? contents : contents.subarray(2).toString("utf16le"));
     });
 }

@@ -8,18 +8,25 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Stats } from "../../shared/jobs.ts";
 import { Ledger, type JobRun, type StepRun } from "../ledger.ts";
+import { adviceLine, adviseDeadJobs, type DeadJobAdvice } from "./dead-jobs.ts";
 import { ago } from "./jobs.ts";
-import { configOrExit, EXIT, relayClientFor } from "./worker.ts";
+import { configOrExit, EXIT, relayClientFor } from "./runtime.ts";
 
-/** The relay half of the status, as text. Pure. */
-export function formatStats(s: Stats): string {
+/**
+ * The relay half of the status, as text. Pure.
+ * @param advice what to do about each dead job ({@link adviseDeadJobs}); without it, where to look
+ */
+export function formatStats(s: Stats, advice?: readonly DeadJobAdvice[]): string {
   const c = s.counts;
   const lines = [
     `relay: ${c.queued} queued, ${c.leased} leased, ${c.done} done, ${c.dead} dead` +
       (s.oldestQueuedAgeMs !== null ? `; oldest queued job waiting ${ago(s.oldestQueuedAgeMs)}` : ""),
   ];
   for (const w of s.workers) lines.push(`  worker ${w.name}: last seen ${ago(s.now - w.lastSeenAt)} ago`);
-  if (c.dead > 0) lines.push("  dead jobs: `factory jobs --state dead`, then `factory retry <id>`");
+  if (c.dead > 0 && advice?.length) {
+    lines.push("  dead jobs (`factory jobs --state dead` shows each whole error):");
+    for (const a of advice) lines.push(`    ${adviceLine(a)}`);
+  } else if (c.dead > 0) lines.push("  dead jobs: `factory jobs --state dead` shows why each gave up and what to do");
   return lines.join("\n");
 }
 
@@ -45,7 +52,14 @@ export function registerStatusCommand(program: Command): void {
       if (!config) return void (process.exitCode = EXIT.config);
       let code: number = EXIT.ok;
       try {
-        console.log(formatStats(await relayClientFor(config).stats()));
+        const client = relayClientFor(config);
+        const stats = await client.stats();
+        let advice: DeadJobAdvice[] | undefined;
+        if (stats.counts.dead > 0) {
+          const [dead, recent] = await Promise.all([client.list({ state: "dead", limit: 20 }), client.list({ limit: 200 })]);
+          advice = adviseDeadJobs(dead.jobs, recent.jobs);
+        }
+        console.log(formatStats(stats, advice));
       } catch (e) {
         console.log(`relay: not available (${(e as Error).message})`);
         code = EXIT.failed;

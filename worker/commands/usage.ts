@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type TokenUsage, zeroUsage } from "../agents/usage.ts";
 import { PRICES_AS_OF, costUsd, priceOf } from "../agents/pricing.ts";
 import { Ledger, type StepRun } from "../ledger.ts";
-import { EXIT, configOrExit } from "./worker.ts";
+import { EXIT, configOrExit } from "./runtime.ts";
 
 /** Usage of one model (or of the offline writer). */
 export interface ModelUsage extends TokenUsage {

@@ -8,15 +8,17 @@ import {
   APPROVE_JOB_TYPE,
   ApprovePayload,
   DispatchPayload,
+  LEARN_JOB_TYPE,
   SYNC_JOB_TYPE,
   SyncPayload,
   type ChangedPaths,
   type Job,
   type JobResult,
 } from "../../shared/jobs.ts";
-import { ConfigError, loadConfig, requireRelay, type WorkerConfig } from "../config.ts";
+import { requireRelay, type WorkerConfig } from "../config.ts";
 import { Ledger } from "../ledger.ts";
 import { createProcessLogger } from "../log.ts";
+import { CLI_APPROVAL_MARK, configOrExit, EXIT, relayClientFor } from "./runtime.ts";
 import { runLoop, systemClock, type Clock, type JobHandler, type WakeSource } from "../loop.ts";
 import { WakeChannel } from "../wake.ts";
 import { defaultKbLoader, runPipeline, type KbLoader, type PipelineOutcome } from "../pipeline/runner.ts";
@@ -25,9 +27,8 @@ import { RelayClient, UnauthorizedError } from "../relay-client.ts";
 import { syncRepository } from "../sync.ts";
 import { terminalProgress, type TerminalProgress } from "../terminal-progress.ts";
 import { join } from "node:path";
+import type { LearnStageDeps } from "../steps/learn-stage.ts";
 
-/** Exit codes of the worker commands. */
-export const EXIT = { ok: 0, failed: 1, config: 2, unauthorized: 3, interrupted: 130 } as const;
 
 /** What the worker runs; defaults are the product's, tests pass their own. */
 export interface WorkerParts {
@@ -35,10 +36,12 @@ export interface WorkerParts {
   loadKb?: KbLoader;
   log?: Logger;
   clock?: Clock;
+  /** What `factory.learn` jobs use from outside (tests inject the judge and the environment). */
+  learn?: LearnStageDeps;
 }
 
-// Re-exported: the commands import it from here with the rest of the worker runtime.
-export { createProcessLogger };
+// Re-exported for the command modules that import them from here.
+export { configOrExit, createProcessLogger, EXIT, relayClientFor };
 
 /** Where the sync of a job should go. */
 export interface JobTarget {
@@ -113,6 +116,8 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
     let outcome: PipelineOutcome;
     try {
       target = jobTarget(job, config);
+      // A factory.learn job learns the one task it names (checked before the sync); others run the sync pipeline.
+      const learn = job.type === LEARN_JOB_TYPE ? await learnJobParts(job, parts) : null;
       ledger.startJob(job.id, target.repository, target.sha, clock.now());
       control.progress({ step: "sync", message: `syncing ${target.repository}` });
       const synced = await syncRepository({
@@ -125,15 +130,15 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
         signal: control.signal,
         log: control.log.child({ step: "sync" }),
       });
-      stages ??= await loadDefaultStages();
+      if (!learn) stages ??= await loadDefaultStages();
       outcome = await runPipeline({
         job,
         snapshot: { dir: synced.dir, sha: synced.sha, repository: target.repository, branch: synced.branch, changes: target.changes },
-        stages,
+        stages: learn?.stages ?? stages!,
         ledger,
         settings: config.settings,
         workDir: config.workDir,
-        loadKb,
+        loadKb: learn?.loadKb ?? loadKb,
         log: control.log,
         signal: control.signal,
         stopAtBoundary: control.stopAtBoundary,
@@ -177,6 +182,16 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
 }
 
 /**
+ * The stages of a `factory.learn` job (worker/steps/learn-stage.ts), imported on use. The job
+ * needs no lesson knowledge base, so the atoms are not loaded: a broken atom does not stop it.
+ * Throws a non-retryable StepError when the request is malformed.
+ */
+async function learnJobParts(job: Job, parts: WorkerParts): Promise<{ stages: Stage[]; loadKb: KbLoader }> {
+  const { learnJobStages, learnRequest } = await import("../steps/learn-stage.ts");
+  return { stages: learnJobStages(learnRequest(job), parts.learn ?? {}), loadKb: async () => ({ kb: null, problems: null }) };
+}
+
+/**
  * Runs a review-gate approval (the dashboard's Approve button): no sync, no pipeline, just
  * `approvePublished` against this worker's ledger and publisher. Errors keep their StepError
  * retryability (network, quota); any other error is the owner's input (unknown atom, a time
@@ -190,6 +205,14 @@ async function runApprove(job: Job, config: WorkerConfig, ledger: Ledger, clock:
   try {
     req = approveRequest(job);
     ledger.startJob(job.id, req.repository ?? "", null, started);
+    if (job.payload.approvedBy === CLI_APPROVAL_MARK) {
+      // `factory publish approve` already approved it here; the job only tells the dashboard.
+      const note = `${req.atomId}: approved from the command line on this machine`;
+      log.info(note, { step: "approve" });
+      outcome = { kind: "completed", result: { ...empty, summary: note } };
+      ledger.finishJob(job.id, "completed", note, clock.now());
+      return outcome;
+    }
     // Imported on use: the publish command pulls in googleapis, which a sync-only worker never needs.
     const { approvePublished } = await import("./publish.ts");
     const env = { workDir: config.workDir, settings: config.settings, now: () => clock.now() };
@@ -260,9 +283,11 @@ export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = 
     o.relayClient ?? new RelayClient({ baseUrl: relay.relayUrl, token: relay.workerToken, workerName: config.workerName });
   const stop = new AbortController();
   const kill = new AbortController();
+  const running = { jobs: 0 };
   const onSignal = (sig: NodeJS.Signals) => {
     if (!stop.signal.aborted) {
-      log.info(`${sig}: finishing the running step (up to ${Math.round(config.drainMs / 1000)} s), then exiting; send it again to exit at once`);
+      // The loop says itself how long it lets a running step finish; idle, there is nothing to drain.
+      log.info(running.jobs > 0 ? `${sig}: exiting after the running step; send it again to exit at once` : `${sig}: no job running; exiting`);
       stop.abort(new Error(sig));
       return;
     }
@@ -288,7 +313,7 @@ export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = 
   const waking = wake instanceof WakeChannel ? wake.run(AbortSignal.any([channel.signal, stop.signal])) : Promise.resolve();
   try {
     const exit = await runLoop(
-      { client, handle: withBar(createJobHandler(config, ledger, { ...o, log }), bar), log, clock: o.clock, ...(wake ? { wake } : {}) },
+      { client, handle: counted(withBar(createJobHandler(config, ledger, { ...o, log }), bar), running), log, clock: o.clock, ...(wake ? { wake } : {}) },
       { concurrency: o.once ? 1 : config.concurrency, waitSeconds: config.waitSeconds, drainMs: config.drainMs, once: o.once },
       { stop: stop.signal, kill: kill.signal },
     );
@@ -311,43 +336,42 @@ export async function startWorker(config: WorkerConfig, o: StartWorkerOptions = 
   }
 }
 
-/** Shows a job's progress on the terminal bar too (the loop sends it with each heartbeat). */
+/** Counts the jobs in hand, so a signal can say whether anything is left to finish. */
+function counted(handle: JobHandler, running: { jobs: number }): JobHandler {
+  return async (lease, control) => {
+    running.jobs++;
+    try {
+      return await handle(lease, control);
+    } finally {
+      running.jobs--;
+    }
+  };
+}
+
+/** Shows a job's progress on the terminal bar too (the loop sends it with each heartbeat); no bar between jobs. */
 function withBar(handle: JobHandler, bar: TerminalProgress | null): JobHandler {
   if (!bar) return handle;
-  return (lease, control) =>
-    handle(lease, {
-      ...control,
-      progress: (p) => {
-        control.progress(p);
-        bar.update(p);
-      },
-    });
-}
-
-/** A relay client from the configuration (throws ConfigError when RELAY_URL/WORKER_TOKEN are missing). */
-export function relayClientFor(config: WorkerConfig): RelayClient {
-  const relay = requireRelay(config);
-  return new RelayClient({ baseUrl: relay.relayUrl, token: relay.workerToken, workerName: config.workerName });
-}
-
-/** Loads the configuration or logs what is wrong with it and returns null. */
-export function configOrExit(log: Logger = createProcessLogger(null)): WorkerConfig | null {
-  try {
-    return loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      log.error(e.message);
-      return null;
+  return async (lease, control) => {
+    try {
+      return await handle(lease, {
+        ...control,
+        progress: (p) => {
+          control.progress(p);
+          bar.update(p);
+        },
+      });
+    } finally {
+      bar.idle();
     }
-    throw e;
-  }
+  };
 }
 
-/** Registers `factory worker`. */
+/** Registers `factory worker`, and `factory start` (a natural guess) for the same thing. */
 export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
-    .description("Run the home worker: long-poll the relay, sync the repository, run the pipeline (Ctrl-C drains)")
+    .alias("start")
+    .description("Run the home worker in this terminal: long-poll the relay, sync the repository, run the pipeline (Ctrl-C drains). As a background service: factory service install")
     .option("-c, --concurrency <n>", "jobs at once (overrides WORKER_CONCURRENCY)", (v) => Number.parseInt(v, 10))
     .action(async (opts: { concurrency?: number }) => {
       const config = configOrExit();

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { publishSettings } from "../publish/settings.ts";
-import { configOrExit, EXIT } from "./worker.ts";
+import { configOrExit, EXIT } from "./runtime.ts";
 
 /** Tries to open a URL in the desktop browser; silently does nothing where there is none. */
 function openInBrowser(url: string): void {

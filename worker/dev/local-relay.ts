@@ -3,7 +3,7 @@
  * and the benchmarks. A free port, persisted state in a directory, secrets passed as `--var`,
  * readiness by polling GET /healthz, and the whole process group killed on stop.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,7 +12,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const WRANGLER = join(REPO_ROOT, "node_modules/.bin/wrangler");
+// wrangler's own entry run by this node: the .bin shim is a .cmd file on Windows, which spawn cannot start without a shell.
+const WRANGLER = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const WINDOWS = process.platform === "win32";
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -106,9 +108,12 @@ async function launch(port: number, persistDir: string, vars: Record<string, str
     "warn",
   ];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
-  const child = spawn(WRANGLER, args, {
+  const child = spawn(process.execPath, [WRANGLER, ...args], {
     cwd: REPO_ROOT,
-    detached: true, // its own process group, so stop() reaches workerd too
+    // Its own process group, so stop() reaches workerd too (on Windows, taskkill /T walks the tree;
+    // detached there would open a console window).
+    detached: !WINDOWS,
+    windowsHide: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
   });
@@ -155,6 +160,11 @@ async function kill(child: ChildProcess): Promise<void> {
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  if (WINDOWS) {
+    // No process groups or signals on Windows: end the whole tree (wrangler, then workerd).
+    spawnSync("taskkill", ["/pid", String(pid), "/T", "/F"], { stdio: "ignore", windowsHide: true });
+    return;
+  }
   try {
     process.kill(-pid, signal);
   } catch {

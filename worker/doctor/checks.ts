@@ -7,7 +7,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
+import { JobList } from "../../shared/jobs.ts";
+import { adviseDeadJobs } from "../commands/dead-jobs.ts";
 import type { WorkerConfig } from "../config.ts";
+import { type Diagnosis, diagnoseFetchError, diagnoseHealthz, diagnoseTokenAnswer } from "./relay-diagnosis.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -32,6 +35,8 @@ export interface DoctorProbes {
   /** Free bytes on the file system holding `dir`. */
   freeBytes(dir: string): number;
   ffmpegPath(): string;
+  /** How long each relay request may take (default 10 s). */
+  timeoutMs?: number;
   /** Extra checks contributed by stages (Anthropic key, YouTube sign-in, voices). */
   extra?: Array<() => Promise<CheckResult>>;
 }
@@ -90,31 +95,68 @@ async function checkCommand(
   return { name, status: "ok", detail: r.out.split("\n")[0]!.trim().slice(0, 100) };
 }
 
-/** The relay answers and accepts our token. Two results: reachable, then token. */
+/** "ffmpeg version 7.1.1 Copyright (c) 2000-2025 …" → version and the build's year. */
+export function parseFfmpegVersion(out: string): { version: string; year: number | null } | null {
+  const m = /ffmpeg version (\S+)/.exec(out);
+  if (!m) return null;
+  const y = /Copyright \(c\) \d{4}-(\d{4})/.exec(out);
+  return { version: m[1]!, year: y ? Number(y[1]) : null };
+}
+
+/**
+ * Which ffmpeg renders, where it comes from and how old it is. The npm build (@ffmpeg-installer)
+ * dates from 2018; when a newer ffmpeg is on PATH the doctor says how to render with it.
+ */
+export async function checkFfmpeg(p: DoctorProbes): Promise<CheckResult> {
+  const path = p.ffmpegPath();
+  const source = p.env.FFMPEG_PATH ? "FFMPEG_PATH" : /ffmpeg-installer/.test(path) ? "from npm" : "on PATH";
+  const r = await p.run(path, ["-hide_banner", "-version"]);
+  const v = r.code === 0 ? parseFfmpegVersion(r.out) : null;
+  if (!v)
+    return {
+      name: "ffmpeg",
+      status: "fail",
+      detail: r.code === null ? `${path} not found` : `${path} failed`,
+      fix: "Run `npm install` again (it brings ffmpeg), or set FFMPEG_PATH to an ffmpeg binary (4.0 or newer).",
+    };
+  const detail = `${v.version}${v.year ? ` (built ${v.year})` : ""}, ${source}: ${path}`;
+  if (source === "from npm") {
+    const system = await p.run("ffmpeg", ["-hide_banner", "-version"]);
+    const sv = system.code === 0 ? parseFfmpegVersion(system.out) : null;
+    if (sv?.year && v.year && sv.year > v.year)
+      return {
+        name: "ffmpeg",
+        status: "warn",
+        detail,
+        fix: `A newer ffmpeg ${sv.version} (built ${sv.year}) is on PATH: to render with it, put FFMPEG_PATH=ffmpeg in .factory/worker.env.`,
+      };
+  }
+  return { name: "ffmpeg", status: "ok", detail };
+}
+
+/**
+ * The relay answers and accepts our token. Two results: reachable, then token. A failure says
+ * which of DNS, refused connection, TLS, timeout, "not the relay" or a rejected token it is.
+ */
 export async function checkRelay(p: DoctorProbes, config: WorkerConfig): Promise<CheckResult[]> {
   if (!config.relayUrl)
     return [
       {
         name: "Relay",
         status: "fail",
-        detail: "RELAY_URL is not set",
-        fix: 'Run "npx factory init --relay-url https://<your relay>.workers.dev", or set RELAY_URL.',
+        detail: config.configFile ? `no relayUrl in ${config.configFile}, and RELAY_URL is not set` : "RELAY_URL is not set",
+        fix: 'Run "npx factory init --relay-url https://<your relay>.workers.dev" (or http://127.0.0.1:8787 for `npm run relay:dev`), or set RELAY_URL.',
       },
     ];
   const base = config.relayUrl;
+  const timeoutMs = p.timeoutMs ?? 10_000;
+  const fail = (name: string, d: Diagnosis): CheckResult => ({ name, status: "fail", detail: d.detail, fix: d.fix });
   try {
-    const res = await p.fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`GET /healthz answered ${res.status}`);
+    const res = await p.fetch(`${base}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const notRelay = diagnoseHealthz(res.status, await res.text(), base);
+    if (notRelay) return [fail("Relay reachable", notRelay)];
   } catch (e) {
-    return [
-      {
-        name: "Relay reachable",
-        status: "fail",
-        detail: `${base}: ${(e as Error).message}`,
-        fix: "Check the URL (it is printed by `npx wrangler deploy`), this machine's internet connection, and that the relay is deployed (docs/setup.md, step 3).",
-      },
-    ];
+    return [fail("Relay reachable", diagnoseFetchError(e, `${base}/healthz`, timeoutMs))];
   }
   const results: CheckResult[] = [{ name: "Relay reachable", status: "ok", detail: base }];
   if (!config.workerToken) {
@@ -130,40 +172,47 @@ export async function checkRelay(p: DoctorProbes, config: WorkerConfig): Promise
   try {
     res = await p.fetch(`${base}/v1/stats`, {
       headers: { Authorization: `Bearer ${config.workerToken}` },
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
-    results.push({
-      name: "Worker token",
-      status: "fail",
-      detail: `GET /v1/stats failed: ${(e as Error).message}`,
-      fix: "The relay answered /healthz a moment ago: check this machine's connection and run the doctor again.",
-    });
+    results.push(fail("Worker token", diagnoseFetchError(e, `${base}/v1/stats`, timeoutMs)));
     return results;
   }
   const body = (await res.json().catch(() => null)) as { counts?: Record<string, number> } | null;
-  if (res.status === 401)
-    results.push({
-      name: "Worker token",
-      status: "fail",
-      detail: "the relay rejected the token (401)",
-      fix: 'Put the same token in factory.config.json ("workerToken") and in the relay: `npx wrangler secret put WORKER_TOKENS`.',
-    });
-  else if (res.status !== 200)
-    results.push({ name: "Worker token", status: "fail", detail: `GET /v1/stats answered ${res.status}`, fix: "See docs/troubleshooting.md." });
+  const refused = diagnoseTokenAnswer(res.status);
+  if (refused) results.push(fail("Worker token", refused));
   else {
     const c = body?.counts ?? {};
     const dead = c.dead ?? 0;
     results.push({ name: "Worker token", status: "ok", detail: `accepted; queued ${c.queued ?? 0}, leased ${c.leased ?? 0}, dead ${dead}` });
-    if (dead > 0)
+    const open = dead > 0 ? await deadJobsNeedingCare(p, base, config.workerToken, timeoutMs, dead) : 0;
+    if (open > 0)
       results.push({
         name: "Dead jobs",
         status: "warn",
-        detail: `${dead} job(s) gave up`,
-        fix: 'See why with "npx factory jobs --state dead", fix the cause, then "npx factory retry <id>".',
+        detail: `${open} job(s) gave up`,
+        fix: '"npx factory status" says for each whether to push a fix or to retry it; "npx factory jobs --state dead" shows the whole errors.',
       });
   }
   return results;
+}
+
+/**
+ * Dead jobs that still need the owner: those a later successful push did not supersede. When the
+ * lists cannot be read, every dead job counts (the warning errs on the side of telling).
+ */
+async function deadJobsNeedingCare(p: DoctorProbes, base: string, token: string, timeoutMs: number, dead: number): Promise<number> {
+  try {
+    const get = async (query: string) => {
+      const res = await p.fetch(`${base}/v1/jobs?${query}`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(timeoutMs) });
+      if (res.status !== 200) throw new Error(`GET /v1/jobs answered ${res.status}`);
+      return JobList.parse(await res.json()).jobs;
+    };
+    const [deadJobs, recent] = await Promise.all([get("state=dead&limit=200"), get("limit=200")]);
+    return adviseDeadJobs(deadJobs, recent).filter((a) => a.kind !== "superseded").length;
+  } catch {
+    return dead;
+  }
 }
 
 /** Each configured repository answers `git ls-remote` (with GITHUB_TOKEN for private ones). */
@@ -206,23 +255,25 @@ export async function checkRepositories(p: DoctorProbes, config: WorkerConfig): 
 export async function runDoctor(p: DoctorProbes): Promise<CheckResult[]> {
   const results: CheckResult[] = [checkNode(p.nodeVersion)];
   results.push(await checkCommand(p, "git", "git", ["--version"], "Install git (https://git-scm.com/downloads) and open a new terminal."));
-  results.push(
-    await checkCommand(
-      p,
-      "ffmpeg",
-      p.ffmpegPath(),
-      ["-hide_banner", "-version"],
-      "Run `npm install` again (it brings ffmpeg), or set FFMPEG_PATH to an ffmpeg binary.",
-    ),
-  );
+  results.push(await checkFfmpeg(p));
   if (p.config instanceof Error) {
     results.push({ name: "Configuration", status: "fail", detail: p.config.message, fix: "Fix the settings named above, or run `npx factory init`." });
     return results;
   }
   const config = p.config;
-  results.push({ name: "Configuration", status: "ok", detail: config.configFile ?? "environment only" });
+  const nothing = !config.configFile && !config.relayUrl && !config.workerToken;
+  results.push(
+    nothing
+      ? {
+          name: "Configuration",
+          status: "fail",
+          detail: `no factory.config.json at ${config.configSearched ?? "the current folder"}, and RELAY_URL is not set`,
+          fix: "cd to the folder where you ran `npx factory init` (the one with factory.config.json), or run `npx factory init` here (docs/setup.md, step 2).",
+        }
+      : { name: "Configuration", status: "ok", detail: config.configFile ?? "environment only" },
+  );
   results.push(checkDisk(config.workDir, p.freeBytes));
-  results.push(...(await checkRelay(p, config)));
+  if (!nothing) results.push(...(await checkRelay(p, config)));
   results.push(...(await checkRepositories(p, config)));
   for (const extra of p.extra ?? []) {
     try {

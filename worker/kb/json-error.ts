@@ -37,12 +37,23 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 };
 }
 
+function startsValue(c: string | undefined): boolean {
+  return c !== undefined && (c === '"' || c === "{" || c === "[" || c === "-" || (c >= "0" && c <= "9") || c === "t" || c === "f" || c === "n");
+}
+
 /**
  * Finds the first syntax error of `text`, or null when it is valid JSON.
  * @param text the whole file (a leading BOM is not allowed: strip it first if you tolerate it)
  */
 export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
   let i = 0;
+  /** "on the next line" or "at line L, column C" for the token at `at`, seen from `from`. */
+  const where = (from: number, at: number) => {
+    const a = lineColumn(text, from);
+    const b = lineColumn(text, at);
+    if (b.line === a.line) return `at column ${b.column}`;
+    return b.line === a.line + 1 ? "on the next line" : `at line ${b.line}`;
+  };
   const describe = (at: number) => (at >= text.length ? "end of file" : JSON.stringify(text[at]));
   const ws = () => {
     while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
@@ -105,6 +116,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
         ws();
         expect(":", "':' after the property name");
         value(depth + 1);
+        const end = i;
         ws();
         if (text[i] === ",") {
           i++;
@@ -114,6 +126,9 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
           i++;
           return;
         }
+        // The next property follows with no comma: point where the comma belongs (the end of the
+        // previous value), not at the next line's quote, which is where people look for the bug.
+        if (text[i] === '"') throw new Stop(end, `missing ',' after this value (the next property starts ${where(end, i)})`);
         throw new Stop(i, `expected ',' or '}' but found ${describe(i)}`);
       }
     }
@@ -128,6 +143,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
         ws();
         if (text[i] === "]") throw new Stop(i, "trailing comma before ]");
         value(depth + 1);
+        const end = i;
         ws();
         if (text[i] === ",") {
           i++;
@@ -137,6 +153,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
           i++;
           return;
         }
+        if (startsValue(text[i])) throw new Stop(end, `missing ',' after this value (the next one starts ${where(end, i)})`);
         throw new Stop(i, `expected ',' or ']' but found ${describe(i)}`);
       }
     }

@@ -137,12 +137,19 @@ function checkCycles(atoms: Map<string, PLCAtom>, fileOf: Map<string, string>, p
   for (const id of [...atoms.keys()].sort()) if (!state.has(id)) visit(id);
 }
 
-function checkCourse(course: Course, file: string, atoms: Map<string, PLCAtom>, problems: KbProblem[]): void {
+function checkCourse(
+  course: Course,
+  file: string,
+  atoms: Map<string, PLCAtom>,
+  unreadable: ReadonlySet<string>,
+  problems: KbProblem[],
+): void {
   const position = new Map<string, number>();
   let n = 0;
   course.modules.forEach((m, mi) =>
     m.atoms.forEach((id, ai) => {
       const path = `$.modules[${mi}].atoms[${ai}]`;
+      if (unreadable.has(id)) return; // its file is broken: reported there
       if (!atoms.has(id)) {
         problems.push({ file, path, message: `unknown atom "${id}": there is no kb/atoms/${id}.json` });
       } else if (position.has(id)) {
@@ -181,9 +188,15 @@ export function validateKnowledgeBase(atomFiles: KbFile[], courseFiles: KbFile[]
   const byFile = (a: KbFile, b: KbFile) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
 
   const parsedAtoms: Array<{ file: string; value: PLCAtom }> = [];
+  // Atoms whose file is broken: they exist, so a reference to one is not "unknown". Their own
+  // problem is already reported, once; anything that follows from it would only hide it.
+  const unreadable = new Set<string>();
   for (const f of [...atomFiles].sort(byFile)) {
     const atom = parseFile(f, StrictAtom, problems);
-    if (!atom) continue;
+    if (!atom) {
+      unreadable.add(idFromFileName(f.file));
+      continue;
+    }
     checkIdMatchesFile(f, atom.id, problems);
     parsedAtoms.push({ file: f.file, value: atom });
   }
@@ -194,7 +207,7 @@ export function validateKnowledgeBase(atomFiles: KbFile[], courseFiles: KbFile[]
     atom.prerequisites.forEach((pre, i) => {
       const file = fileOf.get(id)!;
       if (pre === id) problems.push({ file, path: `$.prerequisites[${i}]`, message: `an atom cannot be its own prerequisite` });
-      else if (!atoms.has(pre)) {
+      else if (!atoms.has(pre) && !unreadable.has(pre)) {
         problems.push({ file, path: `$.prerequisites[${i}]`, message: `unknown prerequisite "${pre}": there is no kb/atoms/${pre}.json` });
       }
     });
@@ -212,7 +225,7 @@ export function validateKnowledgeBase(atomFiles: KbFile[], courseFiles: KbFile[]
     parsedCourses.push({ file: f.file, value: course });
   }
   const courses = checkDuplicates(parsedCourses, "course", problems);
-  for (const { file, value } of parsedCourses) if (courses.get(value.id) === value) checkCourse(value, file, atoms, problems);
+  for (const { file, value } of parsedCourses) if (courses.get(value.id) === value) checkCourse(value, file, atoms, unreadable, problems);
 
   if (problems.length) return { kb: null, problems };
   const sortById = <T extends { id: string }>(xs: T[]) => xs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -10,6 +10,8 @@ export interface InitAnswers {
   relayUrl: string | null;
   /** owner/name of the content repository, if known. */
   repository: string | null;
+  /** Where the worker clones it from when not GitHub: a local bare repository, an SSH URL, a mirror. */
+  cloneUrl?: string | null;
   workerName: string;
   workDir: string;
   publishTarget: "local" | "youtube";
@@ -43,7 +45,7 @@ export function buildConfig(a: InitAnswers, s: InitSecrets, existing: Record<str
   };
   if (a.repository) {
     const repos = { ...((existing.repositories as Record<string, unknown>) ?? {}) };
-    repos[a.repository] ??= {};
+    repos[a.repository] = { ...((repos[a.repository] as object) ?? {}), ...(a.cloneUrl ? { cloneUrl: a.cloneUrl } : {}) };
     config.repositories = repos;
   }
   return config;
@@ -63,6 +65,43 @@ export function deployCommands(secretsFile: string): string[][] {
   ];
 }
 
+/** A relay on this machine (`npm run relay:dev`): GitHub cannot reach it, and it speaks plain http. */
+export function isLocalRelay(url: string | null): boolean {
+  return url !== null && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i.test(url);
+}
+
+/**
+ * `.dev.vars` (what `wrangler dev` reads) with the relay's two secrets set to `s`, other lines
+ * kept: the local relay then accepts exactly the token and webhook secret init made. Pure.
+ */
+export function devVarsText(existing: string | null, s: InitSecrets): string {
+  const want: Record<string, string> = relaySecretsFile(s);
+  const lines = (existing ?? "").split(/\r?\n/).filter((l, i, all) => !(i === all.length - 1 && l === ""));
+  const seen = new Set<string>();
+  const out = lines.map((l) => {
+    const m = /^\s*([A-Z_]+)\s*=/.exec(l);
+    if (m && m[1]! in want) {
+      seen.add(m[1]!);
+      return `${m[1]}=${want[m[1]!]}`;
+    }
+    return l;
+  });
+  for (const [k, v] of Object.entries(want)) if (!seen.has(k)) out.push(`${k}=${v}`);
+  return `${out.join("\n")}\n`;
+}
+
+/**
+ * `.env` beside wrangler.toml holds wrangler's own settings. The local relay would fetch
+ * Cloudflare's Request.cf sample from the internet at start-up and print a stack trace when
+ * offline; the relay never reads request.cf, so init turns the fetch off. Returns null when the
+ * file already says so (or says otherwise: the owner's choice stands). Pure.
+ */
+export function wranglerEnvText(existing: string | null): string | null {
+  if (existing !== null && /^\s*CLOUDFLARE_CF_FETCH_ENABLED\s*=/m.test(existing)) return null;
+  const head = existing === null || existing === "" ? "" : existing.endsWith("\n") ? existing : `${existing}\n`;
+  return `${head}# wrangler dev: no download of Cloudflare's request.cf sample (the relay does not use it; offline it printed a stack trace)\nCLOUDFLARE_CF_FETCH_ENABLED=false\n`;
+}
+
 /** What to type into GitHub's "Add webhook" form. */
 export function githubWebhookForm(a: InitAnswers, s: InitSecrets): string {
   const url = a.relayUrl ? `${a.relayUrl.replace(/\/+$/, "")}/github/webhook` : "https://<your relay>.workers.dev/github/webhook";
@@ -74,7 +113,8 @@ export function githubWebhookForm(a: InitAnswers, s: InitSecrets): string {
     `  Payload URL:   ${url}`,
     "  Content type:  application/json",
     `  Secret:        ${s.webhookSecret}`,
-    "  SSL verification: Enable",
+    // GitHub offers the choice only for https URLs; for http there is nothing to enable.
+    ...(url.startsWith("https://") ? ["  SSL verification: Enable"] : []),
     '  Which events:  "Just the push event."',
     "  Active:        ticked",
     'Then press "Add webhook". GitHub sends a ping at once; its "Recent Deliveries" tab should show a green tick (200).',

@@ -1,0 +1,194 @@
+/**
+ * The publishing calendar, pure: a weekly cadence in the owner's time zone (e.g. Tuesday and
+ * Friday at 15:00 in Europe/Berlin, one lesson per slot) and the lessons waiting to go public,
+ * in course order, become a plan: which lesson goes public at which instant. Daylight-saving
+ * changes are handled by computing each slot's UTC instant from its wall-clock time with
+ * Intl.DateTimeFormat (as ./quota.ts does), so 15:00 stays 15:00 local all year.
+ *
+ * The worker applies the plan on the relay's scheduled ticks: plan from the last applied tick,
+ * then publish {@link dueNow}. The clock is always an argument.
+ */
+import { z } from "zod";
+
+export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const CalendarSlot = z
+  .object({
+    day: z.enum(WEEKDAYS, { error: 'must be one of "mon", "tue", "wed", "thu", "fri", "sat", "sun"' }),
+    time: z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time "HH:MM", e.g. "15:00"'),
+  })
+  .strict();
+export type CalendarSlot = z.infer<typeof CalendarSlot>;
+
+/** The `calendar` section of factory.config.json. */
+export const CalendarSettings = z
+  .object({
+    timeZone: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as "Europe/Berlin"' }),
+    slots: z.array(CalendarSlot).min(1, "needs at least one slot, e.g. [{\"day\": \"tue\", \"time\": \"15:00\"}]").max(50),
+    perSlot: z.number().int().min(1).max(20).default(1),
+  })
+  .strict();
+export type CalendarSettings = z.infer<typeof CalendarSettings>;
+
+/** A lesson as the calendar sees it. */
+export interface CalendarLesson {
+  repository?: string;
+  atomId: string;
+  courseId: string | null;
+  /** Place in course order (smaller goes first); ties keep the given order. */
+  order: number;
+  /** ready: made, waiting for approval or a slot; approved: cleared to go out; public/scheduled: already placed. */
+  state: "ready" | "approved" | "scheduled" | "public";
+}
+
+/** One line of the plan. */
+export interface PlanEntry {
+  atomId: string;
+  courseId: string | null;
+  repository?: string;
+  /** The slot's instant (ms since the epoch, UTC). */
+  at: number;
+  /** The slot as the owner reads it: "tue 2026-10-27 15:00 Europe/Berlin". */
+  local: string;
+}
+
+export interface CalendarPlan {
+  timeZone: string;
+  /** The time the plan counts slots from (exclusive). */
+  from: number;
+  entries: PlanEntry[];
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Wall-clock fields of an instant in `tz`. */
+export function zonedFields(ms: number, tz: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
+  const p: Record<string, number> = {};
+  for (const part of formatter(tz).formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
+  return { y: p.year!, m: p.month!, d: p.day!, h: p.hour!, min: p.minute!, s: p.second! };
+}
+
+function offsetAt(ms: number, tz: string): number {
+  const f = zonedFields(ms, tz);
+  return Date.UTC(f.y, f.m - 1, f.d, f.h, f.min, f.s) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The instant a wall-clock time in `tz` names. A time skipped by a spring-forward change is
+ * moved forward by the gap (02:30 → 03:30); a time that occurs twice in autumn is the first.
+ */
+export function zonedTimeToUtc(y: number, m: number, d: number, h: number, min: number, tz: string): number {
+  const wall = Date.UTC(y, m - 1, d, h, min);
+  // Try the offsets in force a day either side: one of them is right unless the time is in a gap.
+  const candidates = [offsetAt(wall - 86_400_000, tz), offsetAt(wall + 86_400_000, tz)]
+    .map((off) => wall - off)
+    .filter((t) => offsetAt(t, tz) === wall - t)
+    .sort((a, b) => a - b);
+  if (candidates.length) return candidates[0]!;
+  // In the gap: the earlier offset, read forward (what the clocks show an hour on).
+  return wall - offsetAt(wall - 86_400_000, tz);
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** The next `count` slot instants strictly after `from`, in order. */
+export function nextSlots(settings: CalendarSettings, from: number, count: number): { at: number; local: string }[] {
+  const out: { at: number; local: string }[] = [];
+  if (count <= 0) return out;
+  const today = zonedFields(from, settings.timeZone);
+  const slots = [...settings.slots].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  // A year of days is far more than any plan needs; the bound keeps a bad input from spinning.
+  for (let k = 0; k < 400 && out.length < count; k += 1) {
+    const date = new Date(Date.UTC(today.y, today.m - 1, today.d + k));
+    const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+    const day = WEEKDAYS[date.getUTCDay()]!;
+    for (const slot of slots) {
+      if (slot.day !== day) continue;
+      const [h, min] = slot.time.split(":").map(Number) as [number, number];
+      const at = zonedTimeToUtc(y, m, d, h, min, settings.timeZone);
+      if (at <= from || out.some((o) => o.at === at)) continue;
+      out.push({ at, local: `${day} ${y}-${pad(m)}-${pad(d)} ${slot.time} ${settings.timeZone}` });
+      if (out.length >= count) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Plans what goes public when: lessons that are ready or approved, in course order, fill the
+ * slots after `from`, `perSlot` to a slot. Lessons already public or scheduled are left out.
+ * @param limit plan at most this many lessons (default: all waiting)
+ */
+export function planCalendar(settings: CalendarSettings, lessons: readonly CalendarLesson[], from: number, limit = Infinity): CalendarPlan {
+  const waiting = lessons
+    .map((l, i) => ({ l, i }))
+    .filter(({ l }) => l.state === "ready" || l.state === "approved")
+    .sort((a, b) => a.l.order - b.l.order || a.i - b.i)
+    .map(({ l }) => l)
+    .slice(0, Number.isFinite(limit) ? Math.max(0, limit) : undefined);
+  const slots = nextSlots(settings, from, Math.ceil(waiting.length / settings.perSlot));
+  const entries: PlanEntry[] = [];
+  waiting.forEach((l, i) => {
+    const slot = slots[Math.floor(i / settings.perSlot)];
+    if (!slot) return;
+    entries.push({ atomId: l.atomId, courseId: l.courseId, ...(l.repository ? { repository: l.repository } : {}), at: slot.at, local: slot.local });
+  });
+  return { timeZone: settings.timeZone, from, entries };
+}
+
+/** The entries whose slot has come (at or before `now`): what a scheduled tick publishes. */
+export function dueNow(plan: CalendarPlan, now: number): PlanEntry[] {
+  return plan.entries.filter((e) => e.at <= now);
+}
+
+/** The plan as lines for `factory calendar`. */
+export function formatPlan(plan: CalendarPlan): string {
+  if (!plan.entries.length) return "Nothing waits to go public: every lesson made is public or scheduled.";
+  const lines = [`Publishing calendar (${plan.timeZone}):`];
+  for (const e of plan.entries) lines.push(`  ${e.local.replace(` ${plan.timeZone}`, "")}  ${e.atomId}${e.courseId ? ` (${e.courseId})` : ""}  [${new Date(e.at).toISOString()}]`);
+  return lines.join("\n");
+}
+
+/**
+ * "Make the next N lessons" (a sync job's `count`): the first `count` atoms in course order
+ * (courses by id, then modules and atoms in order; an atom in two courses counts once) whose
+ * lesson is not made yet. Atoms in no course come last, by id.
+ */
+export function nextLessonsToMake(
+  courses: readonly { id: string; modules: readonly { atoms: readonly string[] }[] }[],
+  atomIds: readonly string[],
+  isMade: (atomId: string) => boolean,
+  count: number,
+): string[] {
+  const ordered: string[] = [];
+  const seen = new Set<string>();
+  const known = new Set(atomIds);
+  for (const c of [...courses].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    for (const id of c.modules.flatMap((m) => m.atoms)) {
+      if (known.has(id) && !seen.has(id)) {
+        seen.add(id);
+        ordered.push(id);
+      }
+    }
+  }
+  for (const id of [...atomIds].sort()) if (!seen.has(id)) ordered.push(id);
+  return ordered.filter((id) => !isMade(id)).slice(0, Math.max(0, count));
+}
