@@ -8,7 +8,10 @@ import {
   APPROVE_JOB_TYPE,
   ApprovePayload,
   DispatchPayload,
+  KB_REQUEST_JOB_TYPE,
+  KbRequestPayload,
   LEARN_JOB_TYPE,
+  RELEASE_JOB_TYPE,
   SYNC_JOB_TYPE,
   SyncPayload,
   type ChangedPaths,
@@ -38,6 +41,8 @@ export interface WorkerParts {
   clock?: Clock;
   /** What `factory.learn` jobs use from outside (tests inject the judge and the environment). */
   learn?: LearnStageDeps;
+  /** Commit statuses (tests pass their own; default: GitHub's REST API when GITHUB_TOKEN is set). */
+  statuses?: import("../github/jobs.ts").CommitStatusReporter;
 }
 
 // Re-exported for the command modules that import them from here.
@@ -84,6 +89,11 @@ export function jobTarget(job: Job, config: Pick<WorkerConfig, "repositories">):
     const p = SyncPayload.safeParse(job.payload);
     if (!p.success) throw new StepError(`job ${job.id} has a malformed ${job.type} payload (${issues(p.error)})`, false);
     t = { repository: p.data.repository, cloneUrl: p.data.cloneUrl, branch: p.data.branch, sha: p.data.after, changes: p.data.changes };
+  } else if (job.type === KB_REQUEST_JOB_TYPE) {
+    // An issue asking for an atom: the request is drafted on the default branch's head.
+    const p = KbRequestPayload.safeParse(job.payload);
+    if (!p.success) throw new StepError(`job ${job.id} has a malformed ${job.type} payload (${issues(p.error)})`, false);
+    t = { repository: p.data.repository, cloneUrl: p.data.cloneUrl ?? `https://github.com/${p.data.repository}.git`, branch: null, sha: null, changes: null };
   } else if (job.type.startsWith("factory.")) {
     const p = DispatchPayload.safeParse(job.payload);
     if (!p.success) throw new StepError(`job ${job.id} has a malformed ${job.type} payload (${issues(p.error)})`, false);
@@ -112,8 +122,11 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
   const handle: JobHandler = async (lease, control) => {
     const job = lease.job;
     if (job.type === APPROVE_JOB_TYPE) return runApprove(job, config, ledger, clock, control.log);
+    if (job.type === RELEASE_JOB_TYPE) return runRelease(job, config, ledger, clock, control);
+    const statuses = parts.statuses ?? (await import("../github/jobs.ts")).commitStatusReporter(config, control.log);
     let target: JobTarget | null = null;
     let outcome: PipelineOutcome;
+    let reported: { repository: string; sha: string } | null = null;
     try {
       target = jobTarget(job, config);
       // A factory.learn job learns the one task it names (checked before the sync); others run the sync pipeline.
@@ -130,6 +143,19 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
         signal: control.signal,
         log: control.log.child({ step: "sync" }),
       });
+      if (job.type === SYNC_JOB_TYPE && synced.sha) {
+        // The owner sees the factory's verdict beside the commit on GitHub.
+        reported = { repository: target.repository, sha: synced.sha };
+        await statuses.start(reported.repository, reported.sha);
+      }
+      if (job.type === KB_REQUEST_JOB_TYPE) {
+        const { runKbRequestJob } = await import("../github/jobs.ts");
+        control.progress({ step: "kb-request", message: "drafting the requested atom" });
+        const r = await runKbRequestJob(job, config, { dir: synced.dir, branch: synced.branch }, { now: () => new Date(clock.now()) });
+        outcome = { kind: "completed", result: { sha: synced.sha, steps: [], ran: 1, skipped: 0, produced: [], summary: r.summary } };
+        ledger.finishJob(job.id, "completed", r.summary, clock.now(), synced.sha);
+        return outcome;
+      }
       if (!learn) stages ??= await loadDefaultStages();
       outcome = await runPipeline({
         job,
@@ -160,6 +186,17 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
           };
       if (outcome.kind === "failed") control.log.error(`failed: ${outcome.error}`, { step: "sync", retryable: outcome.retryable });
     }
+    if (reported) {
+      await statuses.finish(
+        reported.repository,
+        reported.sha,
+        outcome.kind === "completed"
+          ? { kind: "completed", ...(outcome.result.summary ? { summary: outcome.result.summary } : {}) }
+          : outcome.kind === "failed"
+            ? { kind: "failed", error: outcome.error, retryable: outcome.retryable }
+            : { kind: "stopped" },
+      );
+    }
     if (target) {
       const state = outcome.kind === "completed" ? "completed" : outcome.kind === "failed" ? "failed" : "released";
       const summary = outcome.kind === "failed" ? outcome.error : outcome.kind === "stopped" ? outcome.reason : (outcome.result.summary ?? null);
@@ -189,6 +226,29 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
 async function learnJobParts(job: Job, parts: WorkerParts): Promise<{ stages: Stage[]; loadKb: KbLoader }> {
   const { learnJobStages, learnRequest } = await import("../steps/learn-stage.ts");
   return { stages: learnJobStages(learnRequest(job), parts.learn ?? {}), loadKb: async () => ({ kb: null, problems: null }) };
+}
+
+/**
+ * Runs a `factory.release.publish` job: the lessons made at the release's tag go public (or into
+ * the calendar's slots), once per release id (worker/github/release-publish.ts syncs itself).
+ * Errors keep their StepError retryability.
+ */
+async function runRelease(job: Job, config: WorkerConfig, ledger: Ledger, clock: Clock, control: { log: Logger; signal: AbortSignal }): Promise<PipelineOutcome> {
+  const empty = { steps: [], ran: 0, skipped: 0, produced: [] };
+  const repository = typeof job.payload.repository === "string" ? job.payload.repository : "";
+  ledger.startJob(job.id, repository, null, clock.now());
+  try {
+    const { handleReleaseJob } = await import("../github/release-publish.ts");
+    const r = await handleReleaseJob(job, config, ledger, { now: () => clock.now(), log: control.log, signal: control.signal });
+    ledger.finishJob(job.id, "completed", r.summary, clock.now(), r.sha ?? null);
+    return { kind: "completed", result: { ...empty, ...(r.sha ? { sha: r.sha } : {}), ran: r.published.length + r.scheduled.length, skipped: r.skipped.length, summary: r.summary } };
+  } catch (e) {
+    const err = e instanceof StepError ? e : null;
+    const message = e instanceof Error ? e.message : String(e);
+    control.log.error(`failed: ${message}`, { step: "release" });
+    ledger.finishJob(job.id, "failed", message, clock.now());
+    return { kind: "failed", error: message.slice(0, 8000), retryable: err ? err.retryable : true, ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}), result: empty };
+  }
 }
 
 /**

@@ -61,7 +61,6 @@ export function scriptMismatch(kb: KnowledgeBase, atomId: string, script: StepRu
   const atom = kb.atoms.find((a) => a.id === atomId);
   if (!atom) return "not in the knowledge base at the release's commit";
   const inputs = { ...scriptInputs(kb, atom, prov.data.writer, prov.data.model ?? ""), promptVersion: prov.data.promptVersion };
-  if (prov.data.writer === "offline") inputs.model = null;
   return sourceHash(inputs) === prov.data.sourceHash
     ? null
     : "its latest lesson was made from other content than the release's commit (changed since, or not remade yet)";

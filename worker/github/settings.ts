@@ -4,6 +4,7 @@
  * is not here: it comes from GITHUB_TOKEN (or "githubToken") and is never logged.
  */
 import { z } from "zod";
+import { DEFAULT_RELEASE_SETTINGS, ReleaseSettings } from "./release-settings.ts";
 
 export const GitHubSettings = z
   .object({
@@ -15,6 +16,8 @@ export const GitHubSettings = z
     statusContext: z.string().min(1).max(100).default("agent-factory"),
     /** Report commit statuses for sync jobs (needs a token with Commit statuses: write). */
     commitStatuses: z.boolean().default(true),
+    /** What a published GitHub release does (worker/github/release-publish.ts). */
+    releases: ReleaseSettings.default(DEFAULT_RELEASE_SETTINGS),
   })
   .strict();
 export type GitHubSettings = z.infer<typeof GitHubSettings>;
