@@ -3,7 +3,11 @@
  *  - `POST /v1/voices/add` (multipart/form-data: `name`, optional `description`, one or more
  *    `files`), answering `{ voice_id, requires_verification }`;
  *  - `POST /v1/text-to-speech/{voice_id}?output_format=pcm_24000` (JSON: `text`, `model_id`,
- *    `voice_settings`), answering raw 16-bit little-endian mono PCM, 60 ms per character.
+ *    `voice_settings`), answering raw 16-bit little-endian mono PCM, 60 ms per character;
+ *  - `POST /v1/text-to-speech/{voice_id}/with-timestamps?output_format=pcm_24000` (same body),
+ *    answering JSON `{ audio_base64, alignment, normalized_alignment }`: the same PCM in base64 and,
+ *    per character of `text`, its start and end in seconds (`characters`,
+ *    `character_start_times_seconds`, `character_end_times_seconds`), after {@link LEAD_SEC} of silence.
  * Every request must carry the `xi-api-key` header (else the API's 401 `invalid_api_key` body);
  * anything else that does not match is answered 400/404 and listed in {@link FakeElevenLabs.problems}.
  */
@@ -12,6 +16,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export const SECONDS_PER_CHAR = 0.06;
+/** Silence before the first character in with-timestamps answers (real voices start with a breath). */
+export const LEAD_SEC = 0.1;
 
 export interface CloneRequest {
   name: string;
@@ -25,6 +31,8 @@ export interface SpeechRequest {
   text: string;
   modelId: string;
   voiceSettings: { stability: number; similarity_boost: number };
+  /** Sent to the with-timestamps endpoint. */
+  timestamps?: true;
 }
 
 export class FakeElevenLabs {
@@ -93,7 +101,7 @@ export class FakeElevenLabs {
       this.voices.add(id);
       return json(200, { voice_id: id, requires_verification: false });
     }
-    const tts = /^\/v1\/text-to-speech\/([^/]+)$/.exec(url.pathname);
+    const tts = /^\/v1\/text-to-speech\/([^/]+?)(\/with-timestamps)?$/.exec(url.pathname);
     if (method === "POST" && tts) {
       const voiceId = decodeURIComponent(tts[1]!);
       if (!this.voices.has(voiceId)) return json(404, { detail: { status: "voice_not_found", message: "A voice with the voice_id was not found." } });
@@ -104,14 +112,25 @@ export class FakeElevenLabs {
       const b = JSON.parse(body.toString("utf8")) as { text?: string; model_id?: string; voice_settings?: SpeechRequest["voiceSettings"] };
       if (!b.text || !b.model_id || typeof b.voice_settings?.stability !== "number") return reject(400, "text, model_id or voice_settings missing");
       if (b.text.length > 5000) return reject(400, `text is ${b.text.length} characters`);
-      this.speech.push({ voiceId, outputFormat: format, text: b.text, modelId: b.model_id, voiceSettings: b.voice_settings });
+      const timed = Boolean(tts[2]);
+      this.speech.push({ voiceId, outputFormat: format, text: b.text, modelId: b.model_id, voiceSettings: b.voice_settings, ...(timed ? { timestamps: true } : {}) });
       const sr = Number(rate[1]);
-      const n = Math.round(b.text.length * SECONDS_PER_CHAR * sr);
+      const lead = timed ? Math.round(LEAD_SEC * sr) : 0;
+      const n = lead + Math.round(b.text.length * SECONDS_PER_CHAR * sr);
       const pcm = Buffer.alloc(n * 2);
-      for (let i = 0; i < n; i++) pcm.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 200 * i) / sr)), i * 2);
-      res.writeHead(200, { "content-type": "application/octet-stream" });
-      res.end(pcm);
-      return;
+      for (let i = lead; i < n; i++) pcm.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 200 * i) / sr)), i * 2);
+      if (!timed) {
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        res.end(pcm);
+        return;
+      }
+      const chars = [...b.text];
+      const alignment = {
+        characters: chars,
+        character_start_times_seconds: chars.map((_, i) => +(LEAD_SEC + i * SECONDS_PER_CHAR).toFixed(3)),
+        character_end_times_seconds: chars.map((_, i) => +(LEAD_SEC + (i + 1) * SECONDS_PER_CHAR).toFixed(3)),
+      };
+      return json(200, { audio_base64: pcm.toString("base64"), alignment, normalized_alignment: alignment });
     }
     reject(404, `unexpected ${method} ${url.pathname}`);
   }

@@ -1,20 +1,21 @@
 /** Caption cues from measured narration durations, and their SRT/WebVTT forms. */
 import { describe, expect, it } from "vitest";
-import { buildCues, parseCueTimes, splitCueText, toSrt, toVtt } from "../../worker/media/captions.ts";
+import { buildCues, parseCueTimes, toSrt, toVtt } from "../../worker/media/captions.ts";
 
 describe("captions", () => {
-  it("cuts at sentence ends first, then at clauses and words, within the length limit", () => {
-    const pieces = splitCueText("Short one. This sentence is rather long, and it has to be cut somewhere sensible for reading.", 40);
-    expect(pieces[0]).toBe("Short one.");
-    for (const p of pieces) expect(p.length).toBeLessThanOrEqual(40);
-    expect(pieces.join(" ")).toBe("Short one. This sentence is rather long, and it has to be cut somewhere sensible for reading.");
+  it("cuts at sentence ends first, then at clauses, within the line limit, keeping every word in order", () => {
+    const text = "Short one here. This sentence is rather long, and it has to be cut somewhere sensible for reading.";
+    const cues = buildCues([{ text, durationSec: 8 }], 40);
+    expect(cues[0]!.text).toBe("Short one here.");
+    for (const c of cues) for (const l of c.lines) expect(l.length).toBeLessThanOrEqual(40);
+    expect(cues.map((c) => c.lines.join(" ")).join(" ")).toBe(text);
   });
 
-  it("shares each clip's measured duration among its cues and starts every clip on time", () => {
+  it("shares each clip's measured duration among its cues when the clip has no word times, and starts every clip on time", () => {
     const cues = buildCues(
       [
-        { text: "First part. It has two sentences.", durationSec: 3.2 },
-        { text: "Second part.", durationSec: 1.7 },
+        { text: "The first part is spoken here. It has two sentences, the second longer.", durationSec: 3.2 },
+        { text: "Second part ends it.", durationSec: 1.7 },
       ],
       70,
     );
@@ -27,13 +28,13 @@ describe("captions", () => {
   });
 
   it("writes SRT with commas and WebVTT with a header and dots, both parsing back to the same times", () => {
-    const cues = buildCues([{ text: "One. Two --> three.", durationSec: 3661.5 }], 70);
+    const cues = buildCues([{ text: "One two three. Four --> five six seven eight.", durationSec: 3661.5 }], 20);
     const srt = toSrt(cues);
     const vtt = toVtt(cues);
-    expect(srt).toMatch(/^1\n00:00:00,000 --> \d\d:\d\d:\d\d,\d{3}\nOne\.\n/);
+    expect(srt).toMatch(/^1\n00:00:00,000 --> \d\d:\d\d:\d\d,\d{3}\nOne two three\.\n/);
     expect(srt).toContain("--> 01:01:01,500\n");
     expect(vtt).toMatch(/^WEBVTT\n\n00:00:00\.000 --> /);
-    expect(vtt).not.toContain("Two -->");
+    expect(vtt).not.toContain("Four -->");
     expect(parseCueTimes(vtt).map((c) => [c.start, c.end])).toEqual(parseCueTimes(srt).map((c) => [c.start, c.end]));
   });
 });

@@ -2,17 +2,22 @@
  * End to end with real eSpeak NG and real ffmpeg: a short script becomes a lesson, a Short, a
  * thumbnail and captions that meet the upload spec, checked with ffprobe and ffmpeg's ebur128.
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MediaAssets } from "../../shared/models.ts";
 import { parseCueTimes } from "../../worker/media/captions.ts";
+import { ffmpegPath } from "../../worker/media/ffmpeg.ts";
 import { integratedLoudness } from "../../worker/media/loudness.ts";
-import { render, type RenderResult } from "../../worker/media/render.ts";
+import { MIN_HIGHLIGHT_SEC, render, type RenderResult } from "../../worker/media/render.ts";
 import { mediaSettings } from "../../worker/media/settings.ts";
 import { espeakProvider } from "../../worker/media/tts/espeak.ts";
 import { narrate } from "../../worker/media/tts/provider.ts";
+import { parseWav } from "../../worker/media/wav.ts";
+import { voicedSpan } from "../../worker/media/word-timing.ts";
 import { probe, topLevelBoxes } from "./probe.ts";
 import { sampleScript } from "./sample-script.ts";
 
@@ -58,20 +63,57 @@ describe("render", () => {
     }
   });
 
-  it("writes SRT and WebVTT cues that start each part exactly where its narration starts", async () => {
+  it("writes SRT and WebVTT cues that start each part within 150 ms of its first voiced sound, without overlaps", async () => {
     const srt = parseCueTimes(await readFile(join(dir, result.files.captionsSrt), "utf8"));
     const vtt = await readFile(join(dir, result.files.captionsVtt), "utf8");
     expect(vtt.startsWith("WEBVTT\n")).toBe(true);
     expect(parseCueTimes(vtt)).toEqual(srt);
     let t = 0;
     for (const clip of narration.clips) {
-      const first = srt.find((c) => Math.abs(c.start - t) < 0.0015);
-      expect(first, `a cue starts at ${t.toFixed(3)} s (${clip.part})`).toBeDefined();
-      expect(clip.text.startsWith(first!.text.split(" ")[0]!)).toBe(true);
+      const [voiced] = voicedSpan(parseWav(await readFile(join(dir, clip.path))));
+      const first = srt.find((c) => c.start >= t - 0.001 && c.start < t + clip.durationSec);
+      expect(first, `a cue starts in ${clip.part}`).toBeDefined();
+      expect(Math.abs(first!.start - (t + voiced)), `${clip.part}'s first cue vs its first sound`).toBeLessThanOrEqual(0.15);
+      expect(clip.text.startsWith(first!.text.split(/\s/)[0]!)).toBe(true);
       t += clip.durationSec;
     }
     expect(srt.at(-1)!.end).toBeCloseTo(narration.totalSec, 2);
-    for (let i = 1; i < srt.length; i++) expect(srt[i]!.start).toBeCloseTo(srt[i - 1]!.end, 3);
+    for (let i = 1; i < srt.length; i++) {
+      expect(srt[i]!.start).toBeGreaterThanOrEqual(srt[i - 1]!.end - 0.0005);
+      expect(srt[i]!.start - srt[i - 1]!.end).toBeLessThan(0.5);
+    }
+    for (const c of srt) expect(c.text).not.toMatch(/[<>{}\\]/); // no markup in the files
+  });
+
+  it("burns the caption with the word being spoken in the accent colour, and the highlight moves with the words", async () => {
+    // Section 0: its clip starts after the hook; pick two words on the first line of its first cue, far apart.
+    const clip = narration.clips[1]!;
+    const t0 = narration.clips[0]!.durationSec;
+    const words = clip.words!;
+    const band = { top: 850, height: 180 }; // the landscape caption band's rows
+    /** x-range of accent-coloured pixels in the caption band of the lesson frame at `t`. */
+    const accentColumns = async (t: number) => {
+      const { stdout } = await promisify(execFile)(
+        ffmpegPath(),
+        ["-v", "error", "-ss", t.toFixed(3), "-i", join(dir, result.files.lesson), "-frames:v", "1", "-vf", `crop=1920:${band.height}:0:${band.top}`, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        { encoding: "buffer", maxBuffer: 64 << 20 },
+      );
+      const xs: number[] = [];
+      for (let i = 0; i < stdout.length; i += 3) {
+        // The accent (#f59e0b) after yuv420p: strong red, mid green, little blue.
+        if (stdout[i]! > 180 && stdout[i + 1]! > 100 && stdout[i + 1]! < 200 && stdout[i + 2]! < 90) xs.push((i / 3) % 1920);
+      }
+      return xs.length > 40 ? { from: Math.min(...xs), to: Math.max(...xs) } : null;
+    };
+    // Seeking gives the first frame at or after the time: just before a word starts, that is the
+    // frame its highlight begins on. Words 2 and 4 ("timer", "counting") are long enough to get one.
+    const at = (k: number) => t0 + words[k]![0] - 0.02;
+    for (const k of [2, 4]) expect(words[k]![1] - words[k]![0]).toBeGreaterThan(MIN_HIGHLIGHT_SEC);
+    const first = await accentColumns(at(2));
+    const later = await accentColumns(at(4));
+    expect(first, "a highlighted word when word 2 is spoken").not.toBeNull();
+    expect(later, "a highlighted word when word 4 is spoken").not.toBeNull();
+    expect(later!.from).toBeGreaterThan(first!.to); // word 4 is to the right of word 2 on the same line
   });
 
   it("makes a 1280x720 PNG thumbnail", async () => {

@@ -1,7 +1,7 @@
 /** The stills timeline and the concat list ffmpeg reads (pure). */
 import { describe, expect, it } from "vitest";
 import { buildCues } from "../../worker/media/captions.ts";
-import { buildStills, concatList, partContents, shortClips } from "../../worker/media/render.ts";
+import { buildStills, concatList, MIN_HIGHLIGHT_SEC, partContents, shortClips } from "../../worker/media/render.ts";
 import { sampleScript } from "./sample-script.ts";
 
 const clips = [
@@ -13,9 +13,25 @@ const clips = [
 ];
 
 describe("stills timeline", () => {
-  it("has one still per caption cue when captions are burned in, else one per part", () => {
-    const cues = buildCues(clips, 70);
-    expect(buildStills(clips, cues, true)).toHaveLength(cues.length);
+  it("has one still per spoken word of each cue when captions are burned in (that word highlighted), else one per part", () => {
+    const cues = buildCues(clips, 42);
+    const burned = buildStills(clips, cues, true);
+    const words = cues.reduce((n, c) => n + c.words.length, 0);
+    const highlighted = burned.filter((s) => (s.highlight ?? -1) >= 0).length;
+    expect(highlighted).toBeLessThanOrEqual(words);
+    expect(highlighted).toBeGreaterThan(words * 0.6);
+    // Contiguous from 0 to the end, each still inside its own part.
+    expect(burned[0]!.start).toBe(0);
+    burned.slice(1).forEach((s, i) => expect(s.start).toBeCloseTo(burned[i]!.end, 9));
+    expect(burned.at(-1)!.end).toBeCloseTo(72.5, 9);
+    // A highlighted word is on screen from the moment it is heard; only words shorter than
+    // MIN_HIGHLIGHT_SEC may pass without one (they would flicker).
+    for (const c of cues)
+      for (const [m, w] of c.words.entries()) {
+        const st = burned.find((s) => s.caption === c.text && s.highlight === m);
+        if (st) expect(Math.abs(st.start - w.start)).toBeLessThan(0.001);
+        else expect(w.end - w.start).toBeLessThan(MIN_HIGHLIGHT_SEC + 0.05);
+      }
     const plain = buildStills(clips, cues, false);
     expect(plain.map((s) => [s.clip, s.start, s.end, s.caption])).toEqual([
       [0, 0, 4, null],

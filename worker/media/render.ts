@@ -15,6 +15,8 @@ import { randomBytes } from "node:crypto";
 import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { MediaAssets, NarrationClip, VideoScript } from "../../shared/models.ts";
+import { captionCharsPerLine } from "./caption-art.ts";
+import { drawCaptionTrack, stackGraph } from "./caption-track.ts";
 import { buildCues, toSrt, toVtt, type Cue } from "./captions.ts";
 import { ffmpeg, runFfmpeg, type OutputSpec } from "./ffmpeg.ts";
 import { loadFonts, type FontPair } from "./fonts.ts";
@@ -22,11 +24,11 @@ import { contentHash } from "./hash.ts";
 import { normalizeLoudness } from "./loudness.ts";
 import type { VideoSettings } from "./settings.ts";
 import { LANDSCAPE, PORTRAIT, logoHref, thumbnailSvg, writePng, type Layout, type SlideContent } from "./slides.ts";
-import { drawStills } from "./stills.ts";
+import { drawStills, type Still } from "./stills.ts";
 import { encodeWav, joinPcm, parseWav } from "./wav.ts";
 
 /** Bump when a change here changes the pictures or the encode: every cached render is remade. */
-export const RENDER_VERSION = 1;
+export const RENDER_VERSION = 2;
 
 /** The files a render leaves, relative to the artifacts dir. */
 export interface RenderFiles {
@@ -54,14 +56,8 @@ export interface RenderResult {
   shortSec: number | null;
 }
 
-/** One picture on screen, from `start` to `end` seconds: a part's slide and maybe a caption. */
-export interface Still {
-  /** Index of the narration clip (part) whose slide it shows. */
-  clip: number;
-  caption: string | null;
-  start: number;
-  end: number;
-}
+// Still lives with the code that draws it (stills.ts); re-exported for render's callers.
+export type { Still } from "./stills.ts";
 
 /** What decides a render's pictures and sound; its hash names the output folder. */
 export function renderInputs(script: VideoScript, narration: MediaAssets["narration"], video: VideoSettings): unknown {
@@ -97,15 +93,56 @@ export function partContents(script: VideoScript, clips: NarrationClip[]): Slide
   });
 }
 
-/** The stills of a video: one per caption cue when captions are burned in, else one per part. */
+/**
+ * The stills of a video: with captions burned in, one per spoken word of each cue (the word
+ * highlighted from its start to the next word's), else one per part. Each part's stills cover it
+ * from its first to its last sample, so pictures never drift from the sound.
+ */
 export function buildStills(clips: NarrationClip[], cues: Cue[], burn: boolean): Still[] {
-  if (burn) return cues.map((c) => ({ clip: c.clip, caption: c.text, start: c.start, end: c.end }));
+  if (burn) return wordStills(clips, cues);
   let t = 0;
   return clips.map((clip, i) => {
     const start = t;
     t += clip.durationSec;
     return { clip: i, caption: null, start, end: t };
   });
+}
+
+/** Shortest time a word keeps the highlight to itself (see wordStills). */
+export const MIN_HIGHLIGHT_SEC = 0.25;
+
+function wordStills(clips: NarrationClip[], cues: Cue[]): Still[] {
+  const out: Still[] = [];
+  const push = (st: Still) => {
+    if (st.end - st.start > 0.0005) out.push(st);
+  };
+  let t0 = 0;
+  clips.forEach((clip, ci) => {
+    const t1 = t0 + clip.durationSec;
+    const mine = cues.filter((c) => c.clip === ci);
+    if (mine.length === 0) push({ clip: ci, caption: null, start: t0, end: t1 });
+    mine.forEach((c, k) => {
+      const from = k === 0 ? t0 : Math.max(t0, c.start);
+      const to = k === mine.length - 1 ? t1 : Math.min(t1, mine[k + 1]!.start);
+      const still = (start: number, end: number, highlight: number): Still => ({ clip: ci, caption: c.text, lines: c.lines, highlight, start, end });
+      const starts = c.words.map((w) => Math.min(to, Math.max(from, w.start)));
+      push(still(from, starts[0] ?? to, -1));
+      // A word heard for less than MIN_HIGHLIGHT_SEC ("a", "the") keeps the highlight on the word before it:
+      // a flicker reads worse than a short lag, and every change is an encoded frame.
+      let shown = -1;
+      c.words.forEach((_, m) => {
+        const end = m + 1 < starts.length ? starts[m + 1]! : to;
+        if (shown >= 0 && end - starts[m]! < MIN_HIGHLIGHT_SEC && m + 1 < starts.length) {
+          out.at(-1)!.end = end;
+          return;
+        }
+        push(still(starts[m]!, end, m));
+        shown = m;
+      });
+    });
+    t0 = t1;
+  });
+  return out;
 }
 
 /**
@@ -242,12 +279,15 @@ async function renderVideo(job: VideoJob, c: JobContext): Promise<EncodedSound> 
   const { video, work, signal } = c;
   const dur = job.clips.reduce((s, clip) => s + clip.durationSec, 0);
   // Pictures first: resvg draws the slides on the thread pool while this thread prepares the sound.
-  const stills = buildStills(job.clips, job.cues, video.burnCaptions);
+  // Burned captions are a stream of their own (caption-track.ts): the slides are full frames only when they change.
+  const burn = video.burnCaptions && job.cues.length > 0;
+  const stills = buildStills(job.clips, job.cues, false);
   const drawing = drawStills({
     dir: work,
     prefix: job.name,
     parts: partContents(c.script, job.clips),
     stills,
+    withCaption: video.burnCaptions,
     layout: job.layout,
     style: video.style,
     fonts: c.fonts,
@@ -259,10 +299,19 @@ async function renderVideo(job: VideoJob, c: JobContext): Promise<EncodedSound> 
   const videoMp4 = join(work, `${job.name}-video.mp4`);
   const stillNames = await drawing;
   const list = join(work, `${job.name}.ffconcat`);
-  await writeFile(list, concatList(stillNames, stills, video.maxFrameIntervalSec));
-  const picture = ffmpeg()
-    .input(list, { format: "concat", options: ["-safe", "0"] })
-    .output(videoMp4, { ...videoSpec(video), map: ["0:v"], durationSec: dur, format: "mp4" });
+  await writeFile(list, concatList(stillNames, stills, burn ? Infinity : video.maxFrameIntervalSec));
+  const picture = ffmpeg().input(list, { format: "concat", options: ["-safe", "0"] });
+  const trackFiles: string[] = [];
+  if (burn) {
+    const captions = buildStills(job.clips, job.cues, true);
+    const track = await drawCaptionTrack({ dir: work, prefix: job.name, slideFiles: stillNames, slides: stills, captions, layout: job.layout, style: video.style, fonts: c.fonts, signal });
+    const bandList = join(work, `${job.name}-band.ffconcat`);
+    const timeline = track.segments.map((g): Still => ({ clip: g.slide, caption: null, start: g.start, end: g.end }));
+    await writeFile(bandList, concatList(track.files, timeline, video.maxFrameIntervalSec));
+    picture.input(bandList, { format: "concat", options: ["-safe", "0"] }).filterComplex(stackGraph(job.layout));
+    trackFiles.push(...track.files, bandList);
+  }
+  picture.output(videoMp4, { ...videoSpec(video), map: [burn ? "[v]" : "0:v"], durationSec: dur, format: "mp4" });
   await runFfmpeg(picture.args(), { signal, durationSec: dur, onProgress: c.onProgress });
   await sound.done;
   const mux = ffmpeg()
@@ -270,7 +319,7 @@ async function renderVideo(job: VideoJob, c: JobContext): Promise<EncodedSound> 
     .input(sound.file)
     .output(c.out, { map: ["0:v", "1:a"], extra: ["-c", "copy"], faststart: true, durationSec: dur, format: "mp4" });
   await runFfmpeg(mux.args(), { signal });
-  await Promise.all([...stillNames.map((n) => join(work, n)), list, videoMp4].map((f) => rm(f, { force: true })));
+  await Promise.all([...stillNames.map((n) => join(work, n)), ...trackFiles.map((n) => join(work, n)), list, videoMp4].map((f) => rm(f, { force: true })));
   return sound;
 }
 
@@ -331,13 +380,15 @@ export async function render(input: RenderInput): Promise<RenderResult> {
   const tmp = `${outDir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   await ensureWritable(tmp);
   try {
-    const cues = buildCues(narration.clips, video.captionMaxChars);
+    // Each layout's lines hold what its caption width holds (the files use the lesson's).
+    const cueOptions = (L: Layout) => ({ maxChars: Math.min(video.captionMaxChars, captionCharsPerLine(L)), maxLines: 2 });
+    const cues = buildCues(narration.clips, cueOptions(LANDSCAPE));
     await writeFile(join(tmp, "captions.srt"), toSrt(cues));
     await writeFile(join(tmp, "captions.vtt"), toVtt(cues));
-    await writePng(join(tmp, "thumbnail.png"), thumbnailSvg(script.title, video.style, fonts, logo), fonts);
+    await writePng(join(tmp, "thumbnail.png"), thumbnailSvg(script.title, video.style, fonts, logo, { sections: script.sections.map((x) => x.heading), seed: script.atomId }), fonts);
 
     const jobs: VideoJob[] = [{ name: "lesson", layout: LANDSCAPE, clips: narration.clips, cues }];
-    if (video.makeShort) jobs.push({ name: "short", layout: PORTRAIT, clips: shortPart, cues: buildCues(shortPart, video.captionMaxChars) });
+    if (video.makeShort) jobs.push({ name: "short", layout: PORTRAIT, clips: shortPart, cues: buildCues(shortPart, cueOptions(PORTRAIT)) });
     const work = join(tmp, "work");
     await mkdir(work);
     const seconds = (j: VideoJob) => j.clips.reduce((a, c) => a + c.durationSec, 0);

@@ -55,14 +55,20 @@ export const VideoSettings = z.object({
       fontBold: z.string().optional(),
       /** A PNG or SVG shown in the corner of every slide and on the thumbnail; default: assets/logo.svg. */
       logo: z.string().optional(),
-      /** Small text in the slide footer (channel or course name). */
-      brand: z.string().max(60).default("Agent Factory"),
+      /** The channel or course name beside the logo and on thumbnails; empty (the default): none. */
+      brand: z.string().max(60).default(""),
+      /** A line shown under the title on the first slide and under the recap (e.g. "New lessons every Tuesday"); empty: none. */
+      tagline: z.string().max(90).default(""),
     })
     .prefault({}),
   /** Burn captions into the picture (they are always kept as SRT/WebVTT files too). */
   burnCaptions: z.boolean().default(true),
-  /** Longest caption cue, in characters. */
-  captionMaxChars: z.number().int().min(20).max(120).default(70),
+  /**
+   * Longest caption line, in characters (a cue has one or two lines). Before captions had lines
+   * this was a whole cue's length; a value from then still loads and caps each line, and no line
+   * is ever wider than the layout's caption band holds.
+   */
+  captionMaxChars: z.number().int().min(20).max(120).default(42),
   /** A Short holds the hook and the whole sections that fit in this many seconds. */
   shortMaxSec: z.number().min(10).max(180).default(60),
   makeShort: z.boolean().default(true),

@@ -8,10 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 import { open, writeFile } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { extname } from "node:path";
 import { Resvg, renderAsync } from "@resvg/resvg-js";
 import type { FontPair } from "./fonts.ts";
-import { ASSETS_DIR } from "./fonts.ts";
 import type { VideoSettings } from "./settings.ts";
 
 type Style = VideoSettings["style"];
@@ -86,9 +85,13 @@ export function wrap(text: string, fontSize: number, maxWidth: number, maxLines:
   return lines;
 }
 
-/** The logo as an <image> href: a data URL of the configured file or the bundled mark. */
+/**
+ * The logo as an <image> href: a data URL of the configured file, or "" (no logo) when none is
+ * configured: the default look carries no one's brand.
+ */
 export function logoHref(style: Style): string {
-  const file = style.logo ?? join(ASSETS_DIR, "logo.svg");
+  if (!style.logo) return "";
+  const file = style.logo;
   let data: Buffer;
   try {
     data = readFileSync(file);
@@ -104,6 +107,7 @@ export function logoHref(style: Style): string {
  * every slide cost a third of the slide's drawing time.
  */
 export function logoAt(href: string, size: number, fonts: FontPair): string {
+  if (!href) return "";
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><image href="${href}" width="${size}" height="${size}"/></svg>`;
   return `data:image/png;base64,${new Resvg(svg, resvgOptions(fonts)).render().asPng().toString("base64")}`;
 }
@@ -128,11 +132,13 @@ export function baseSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, l
   const bold = `font-family="${esc(fonts.bold.family)}" font-weight="700"`;
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`];
   parts.push(background(W, H, s));
-  // Header: logo and brand.
-  parts.push(`<image href="${logo}" x="${M}" y="${M * 0.6}" width="${L.logoSize}" height="${L.logoSize}"/>`);
-  parts.push(
-    `<text x="${M + L.logoSize + 24}" y="${M * 0.6 + L.logoSize * 0.62}" ${bold} font-size="${Math.round(L.logoSize * 0.36)}" fill="${s.muted}" letter-spacing="2">${esc(s.brand.toUpperCase())}</text>`,
-  );
+  // Header: the owner's logo and channel name, each only when configured.
+  if (logo) parts.push(`<image href="${logo}" x="${M}" y="${M * 0.6}" width="${L.logoSize}" height="${L.logoSize}"/>`);
+  if (s.brand) {
+    parts.push(
+      `<text x="${logo ? M + L.logoSize + 24 : M}" y="${M * 0.6 + L.logoSize * 0.62}" ${bold} font-size="${Math.round(L.logoSize * 0.36)}" fill="${s.muted}" letter-spacing="2">${esc(s.brand.toUpperCase())}</text>`,
+    );
+  }
   // Heading block with its label and accent rule.
   const headSize = c.kind === "title" ? Math.round(L.headingSize * 1.2) : L.headingSize;
   const textWidth = W - 2 * M;
@@ -146,6 +152,14 @@ export function baseSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, l
   }
   parts.push(`<rect x="${M}" y="${y - Math.round(headSize * 0.55)}" width="120" height="8" rx="4" fill="${s.accent}"/>`);
   y += Math.round(L.bulletSize * 0.9);
+  // The owner's intro/outro line, on the title and recap slides.
+  if (s.tagline && (c.kind === "title" || c.kind === "recap")) {
+    for (const line of wrap(s.tagline, Math.round(L.bulletSize * 0.8), textWidth, 2)) {
+      parts.push(`<text x="${M}" y="${y}" ${regular} font-size="${Math.round(L.bulletSize * 0.8)}" fill="${s.muted}">${esc(line)}</text>`);
+      y += Math.round(L.bulletSize * 1.05);
+    }
+    y += Math.round(L.bulletSize * 0.4);
+  }
   // Bullets: stop before the caption band.
   const bulletBottom = withCaption ? captionBand(L).top - L.bulletSize * 0.5 : H - M;
   for (const b of c.bullets) {
@@ -173,45 +187,72 @@ export function captionBand(L: Layout): { top: number; height: number } {
   return { top, height: maxPlate + 8 };
 }
 
-/**
- * The SVG of a caption on a transparent band (only the band's rows, see {@link captionBand}):
- * centred lines on a translucent plate, composited onto the part's slide by {@link overlayBand}.
- */
-export function captionSvg(caption: string, L: Layout, s: Style, fonts: FontPair): string {
-  const { width: W, margin: M } = L;
-  const band = captionBand(L);
-  const regular = `font-family="${esc(fonts.regular.family)}"`;
-  const lines = wrap(caption, L.captionSize, W - 2 * M - 60, L.captionLines);
-  const lh = Math.round(L.captionSize * 1.25);
-  const plateH = lines.length * lh + Math.round(L.captionSize * 0.9);
-  const top = Math.round(L.captionCentre - plateH / 2);
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${band.height}" viewBox="0 ${band.top} ${W} ${band.height}">`];
-  parts.push(`<rect x="${M - 20}" y="${top}" width="${W - 2 * M + 40}" height="${plateH}" rx="22" fill="${s.captionBackground}" fill-opacity="0.82"/>`);
-  lines.forEach((line, i) => {
-    const ly = top + Math.round(L.captionSize * 0.45) + lh * (i + 1) - Math.round(lh * 0.22);
-    parts.push(`<text x="${W / 2}" y="${ly}" text-anchor="middle" ${regular} font-size="${L.captionSize}" fill="#ffffff">${esc(line)}</text>`);
-  });
-  parts.push("</svg>");
-  return parts.join("");
+/** What makes one lesson's thumbnail its own. */
+export interface ThumbnailLesson {
+  /** The section headings, drawn as the lesson's outline when there is no key visual. */
+  sections?: string[];
+  /** An SVG fragment (drawn in a 440×480 box at the origin) showing the lesson's key visual. */
+  keyVisual?: string;
+  /** Seeds the background pattern (e.g. the atom id), so lessons differ at a glance. */
+  seed?: string;
 }
 
-/** The SVG of the 1280×720 thumbnail: the title, big, and the brand. */
-export function thumbnailSvg(title: string, s: Style, fonts: FontPair, logo: string): string {
+/** A small deterministic generator: the same seed always gives the same pattern. */
+function seeded(seed: string): () => number {
+  let h = 2166136261;
+  for (const ch of seed) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619);
+  return () => {
+    h = Math.imul(h ^ (h >>> 15), 2246822507);
+    h = Math.imul(h ^ (h >>> 13), 3266489909);
+    return ((h ^= h >>> 16) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The SVG of the 1280×720 thumbnail: the title, big, on the left; on the right the lesson's key
+ * visual or, until lessons have one, its outline (numbered section headings); behind them a
+ * pattern seeded by the lesson. Brand and logo only when configured.
+ */
+export function thumbnailSvg(title: string, s: Style, fonts: FontPair, logo: string, lesson: ThumbnailLesson = {}): string {
   const { width: W, height: H } = THUMBNAIL;
-  const M = 80;
-  const size = title.length > 40 ? 84 : 100;
-  const lines = wrap(title, size, W - 2 * M, 3, true);
+  const M = 70;
   const bold = `font-family="${esc(fonts.bold.family)}" font-weight="700"`;
-  const top = Math.round(H / 2 - (lines.length * size * 1.12) / 2 + size * 0.9);
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`,
-    background(W, H, s),
-    `<rect x="0" y="0" width="24" height="${H}" fill="${s.accent}"/>`,
-    ...lines.map((l, i) => `<text x="${M}" y="${top + Math.round(i * size * 1.12)}" ${bold} font-size="${size}" fill="${s.text}">${esc(l)}</text>`),
-    `<image href="${logo}" x="${W - M - 96}" y="${H - M - 96}" width="96" height="96"/>`,
-    `<text x="${M}" y="${H - M - 30}" ${bold} font-size="34" fill="${s.accent}" letter-spacing="3">${esc(s.brand.toUpperCase())}</text>`,
-    "</svg>",
-  ].join("");
+  const regular = `font-family="${esc(fonts.regular.family)}"`;
+  const sections = (lesson.sections ?? []).slice(0, 4);
+  const panel = lesson.keyVisual || sections.length > 0;
+  const titleWidth = panel ? 640 : W - 2 * M;
+  const size = title.length <= 24 ? 92 : title.length <= 44 ? 76 : 64;
+  const lines = wrap(title, size, titleWidth, 4, true);
+  const top = Math.round(H / 2 - (lines.length * size * 1.1) / 2 + size * 0.85);
+  const rand = seeded(lesson.seed ?? title);
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`, background(W, H, s)];
+  // Three soft rings placed by the seed: every lesson gets its own silhouette in the same colours.
+  for (let i = 0; i < 3; i++) {
+    const r = Math.round(120 + rand() * 260);
+    out.push(`<circle cx="${Math.round(rand() * W)}" cy="${Math.round(rand() * H)}" r="${r}" fill="none" stroke="${s.accent}" stroke-opacity="${(0.07 + rand() * 0.08).toFixed(2)}" stroke-width="${Math.round(18 + rand() * 40)}"/>`);
+  }
+  out.push(`<rect x="0" y="0" width="18" height="${H}" fill="${s.accent}"/>`);
+  lines.forEach((l, i) => out.push(`<text x="${M}" y="${top + Math.round(i * size * 1.1)}" ${bold} font-size="${size}" fill="${s.text}">${esc(l)}</text>`));
+  if (lesson.keyVisual) {
+    out.push(`<g transform="translate(770 120)">${lesson.keyVisual}</g>`);
+  } else if (sections.length > 0) {
+    const x = 760;
+    const w = W - x - 50;
+    out.push(`<rect x="${x}" y="90" width="${w}" height="${H - 180}" rx="28" fill="${s.text}" fill-opacity="0.07"/>`);
+    out.push(`<text x="${x + 36}" y="150" ${bold} font-size="24" fill="${s.accent}" letter-spacing="3">IN THIS LESSON</text>`);
+    let y = 214;
+    sections.forEach((h, i) => {
+      const hl = wrap(h, 30, w - 120, 2);
+      out.push(`<circle cx="${x + 56}" cy="${y - 10}" r="22" fill="${s.accent}"/>`);
+      out.push(`<text x="${x + 56}" y="${y}" text-anchor="middle" ${bold} font-size="26" fill="${s.background}">${i + 1}</text>`);
+      hl.forEach((l, k) => out.push(`<text x="${x + 96}" y="${y + k * 36}" ${regular} font-size="30" fill="${s.text}">${esc(l)}</text>`));
+      y += 36 * hl.length + 40;
+    });
+  }
+  if (logo) out.push(`<image href="${logo}" x="${M}" y="${H - M - 64}" width="64" height="64"/>`);
+  if (s.brand) out.push(`<text x="${logo ? M + 84 : M}" y="${H - M - 20}" ${bold} font-size="30" fill="${s.accent}" letter-spacing="3">${esc(s.brand.toUpperCase())}</text>`);
+  out.push("</svg>");
+  return out.join("");
 }
 
 function resvgOptions(fonts: FontPair) {

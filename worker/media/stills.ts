@@ -5,9 +5,22 @@
  */
 import { join } from "node:path";
 import type { FontPair } from "./fonts.ts";
-import type { Still } from "./render.ts";
 import type { VideoSettings } from "./settings.ts";
-import { baseSvg, captionBand, captionSvg, logoAt, overlayBand, rasterize, writePam, type Layout, type Rgba, type SlideContent } from "./slides.ts";
+import { captionSvg } from "./caption-art.ts";
+import { baseSvg, captionBand, logoAt, overlayBand, rasterize, writePam, type Layout, type Rgba, type SlideContent } from "./slides.ts";
+
+/** One picture on screen, from `start` to `end` seconds: a part's slide and maybe a caption. */
+export interface Still {
+  /** Index of the narration clip (part) whose slide it shows. */
+  clip: number;
+  caption: string | null;
+  /** The caption's lines (captions.ts chose them); absent: `caption` is wrapped as one text. */
+  lines?: string[];
+  /** Which of the caption's words is being spoken (reading order), -1 or absent for none. */
+  highlight?: number;
+  start: number;
+  end: number;
+}
 
 /** At most this many full frames (8 MB each at 1080p) are in flight at once. */
 const IN_FLIGHT = 4;
@@ -24,11 +37,13 @@ export interface DrawStillsInput {
   fonts: FontPair;
   logo: string;
   signal: AbortSignal;
+  /** Keep slide content clear of the caption band (default: when some still has a caption). */
+  withCaption?: boolean;
 }
 
 /** Writes every still as PAM into `dir`; returns the file names in still order. */
 export async function drawStills(o: DrawStillsInput): Promise<string[]> {
-  const withCaption = o.stills.some((s) => s.caption !== null);
+  const withCaption = o.withCaption ?? o.stills.some((s) => s.caption !== null);
   const logo = logoAt(o.logo, o.layout.logoSize, o.fonts);
   const bases: Rgba[] = await Promise.all(
     o.parts.map((p) => rasterize(baseSvg(p, o.layout, o.style, o.fonts, logo, withCaption), o.fonts)),
@@ -43,7 +58,8 @@ export async function drawStills(o: DrawStillsInput): Promise<string[]> {
       const still = o.stills[i]!;
       const base = bases[still.clip];
       if (!base) throw new Error(`still ${i} refers to part ${still.clip}, which has no slide`);
-      const img = still.caption ? overlayBand(base, await rasterize(captionSvg(still.caption, o.layout, o.style, o.fonts), o.fonts), band.top) : base;
+      const caption = still.caption ? captionSvg(still.lines ?? [still.caption], still.highlight ?? -1, o.layout, o.style, o.fonts) : null;
+      const img = caption ? overlayBand(base, await rasterize(caption, o.fonts), band.top) : base;
       await writePam(join(o.dir, names[i]!), img);
     }
   };

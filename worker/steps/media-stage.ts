@@ -20,8 +20,8 @@ import { TtsError } from "../media/tts/errors.ts";
 import { narrate, narrationParts, type SpeechProvider } from "../media/tts/provider.ts";
 import { speechProvider } from "../media/tts/select.ts";
 
-/** Bump when narration code changes what it produces. */
-const NARRATE_VERSION = 1;
+/** Bump when narration code changes what it produces (2: spoken form and word times). */
+const NARRATE_VERSION = 2;
 
 export interface MediaStageDeps {
   env?: NodeJS.ProcessEnv;

@@ -1,12 +1,15 @@
 /**
- * A cloned voice through the ElevenLabs REST API (plain fetch: the API is two endpoints here).
+ * A cloned voice through the ElevenLabs REST API (plain fetch: the API is a few endpoints here).
  * Speech comes back as raw 16-bit PCM (`output_format=pcm_24000`), so clips stay lossless until
- * the final AAC encode. Key: ELEVENLABS_API_KEY.
+ * the final AAC encode. Narration uses `/with-timestamps`, whose per-character alignment times
+ * each word. Key: ELEVENLABS_API_KEY.
  */
 import type { VoiceSettings } from "../settings.ts";
-import { joinPcm, pcmFromRaw, type Pcm } from "../wav.ts";
+import type { SpokenText } from "../spoken.ts";
+import { joinPcm, pcmDuration, pcmFromRaw, type Pcm } from "../wav.ts";
+import { placeInSpan, timesFromAlignment, voicedSpan, type CharacterAlignment, type WordTime } from "../word-timing.ts";
 import { httpTtsError, TtsError } from "./errors.ts";
-import { splitSentences, type SpeechProvider } from "./provider.ts";
+import { splitSentences, type SpeechProvider, type TimedSpeech } from "./provider.ts";
 
 const SAMPLE_RATE = 24000;
 /** Characters per request: below the multilingual model's limit, cut at sentence ends. */
@@ -63,7 +66,70 @@ export function elevenLabsProvider(s: VoiceSettings["elevenlabs"], env: NodeJS.P
       }
       return joinPcm(parts);
     },
+    async speak(spoken: SpokenText, signal: AbortSignal): Promise<TimedSpeech> {
+      const parts: Pcm[] = [];
+      const words: WordTime[] = [];
+      let at = 0;
+      for (const chunk of wordChunks(spoken.words, MAX_CHARS)) {
+        const url = `${s.baseUrl.replace(/\/$/, "")}/v1/text-to-speech/${encodeURIComponent(voiceId)}/with-timestamps?output_format=pcm_${SAMPLE_RATE}`;
+        const res = await call(
+          url,
+          {
+            method: "POST",
+            headers: { "xi-api-key": key, "content-type": "application/json", accept: "application/json" },
+            body: JSON.stringify({
+              text: chunk.join(" "),
+              model_id: s.modelId,
+              voice_settings: { stability: s.stability, similarity_boost: s.similarityBoost },
+            }),
+          },
+          signal,
+        );
+        const body = (await res.json().catch(() => null)) as { audio_base64?: string; alignment?: CharacterAlignment | null } | null;
+        if (!body?.audio_base64) throw new TtsError("ElevenLabs answered with-timestamps without audio_base64", true);
+        const pcm = pcmFromRaw(Buffer.from(body.audio_base64, "base64"), SAMPLE_RATE);
+        words.push(...chunkTimes(chunk, body.alignment, pcm, at));
+        parts.push(pcm);
+        at += pcmDuration(pcm);
+      }
+      return { pcm: joinPcm(parts), words };
+    },
   };
+}
+
+/** The words' times from the alignment, or spread over the voiced audio when it is missing or for other text. */
+function chunkTimes(words: string[], alignment: CharacterAlignment | null | undefined, pcm: Pcm, at: number): WordTime[] {
+  if (alignment) {
+    try {
+      return timesFromAlignment(words, alignment, at);
+    } catch {
+      // fall through: an alignment we cannot read still leaves usable audio
+    }
+  }
+  const [from, to] = voicedSpan(pcm);
+  return placeInSpan(words, at + from, at + to);
+}
+
+/** Consecutive runs of `words` of at most `maxChars` (joined by spaces), cut after sentence ends where possible. */
+export function wordChunks(words: string[], maxChars: number): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let len = 0;
+  let lastEnd = -1; // index in cur after which a sentence ends
+  for (const w of words) {
+    if (cur.length > 0 && len + 1 + w.length > maxChars) {
+      const cut = lastEnd >= 0 ? lastEnd + 1 : cur.length;
+      out.push(cur.slice(0, cut));
+      cur = cur.slice(cut);
+      len = cur.join(" ").length;
+      lastEnd = -1;
+    }
+    len += (cur.length ? 1 : 0) + w.length;
+    cur.push(w);
+    if (/[.!?]["')\]]*$/.test(w)) lastEnd = cur.length - 1;
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }
 
 /** A sample recording for cloning. */

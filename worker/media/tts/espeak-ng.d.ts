@@ -7,6 +7,8 @@ declare module "espeak-ng" {
     arguments: string[];
     print?: (line: string) => void;
     printErr?: (line: string) => void;
+    /** Emscripten's hook to instantiate the WASM ourselves (from a module compiled once). */
+    instantiateWasm?: (imports: object, done: (instance: unknown) => void) => object;
   }
   const ESpeakNg: (options: ESpeakOptions) => Promise<ESpeakInstance>;
   export default ESpeakNg;

@@ -7,7 +7,15 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { MediaAssets, VideoScript } from "../../../shared/models.ts";
 import { contentHash } from "../hash.ts";
-import { encodeWav, parseWav, pcmDuration, type Pcm } from "../wav.ts";
+import { spokenForm, SPOKEN_VERSION, type SpokenText } from "../spoken.ts";
+import { encodeWav, joinPcm, parseWav, pcmDuration, type Pcm } from "../wav.ts";
+import { phrases, placeInSpan, roundTimes, voicedSpan, writtenTimes, type WordTime } from "../word-timing.ts";
+
+/** Speech with the time of each spoken word (one entry per `SpokenText.words`, seconds from the start). */
+export interface TimedSpeech {
+  pcm: Pcm;
+  words: WordTime[];
+}
 
 /** A text-to-speech voice. */
 export interface SpeechProvider {
@@ -19,6 +27,37 @@ export interface SpeechProvider {
   readonly cacheKey: unknown;
   /** Speaks `text`; plain text in, 16-bit PCM out. */
   synthesize(text: string, signal: AbortSignal): Promise<Pcm>;
+  /**
+   * Speaks a spoken form and says when each of its words is heard. Without it, `synthesize` reads
+   * `spoken.text` and the words are spread over the voiced audio by length.
+   */
+  speak?(spoken: SpokenText, signal: AbortSignal): Promise<TimedSpeech>;
+}
+
+/**
+ * Speaks `spoken` with word times, through `speak` when the provider has it; otherwise phrase by
+ * phrase, placing each phrase's words inside its measured (voiced) span.
+ */
+export async function speakTimed(provider: SpeechProvider, spoken: SpokenText, signal: AbortSignal): Promise<TimedSpeech> {
+  if (provider.speak) return provider.speak(spoken, signal);
+  return speakByPhrases((text) => provider.synthesize(text, signal), spoken);
+}
+
+/** Speaks each phrase of `spoken` with `synthesize`, placing its words inside its voiced span. */
+export async function speakByPhrases(synthesize: (text: string) => Promise<Pcm>, spoken: SpokenText): Promise<TimedSpeech> {
+  const parts: Pcm[] = [];
+  const words: WordTime[] = [];
+  let at = 0;
+  for (const group of phrases(spoken.words)) {
+    const text = group.map((i) => spoken.words[i]!);
+    const pcm = await synthesize(text.join(" "));
+    const [from, to] = voicedSpan(pcm);
+    words.push(...placeInSpan(text, at + from, at + to));
+    parts.push(pcm);
+    at += pcmDuration(pcm);
+  }
+  if (parts.length === 0) return { pcm: await synthesize(spoken.text), words: [] };
+  return { pcm: joinPcm(parts), words };
 }
 
 /** One part of a script to speak. */
@@ -38,7 +77,8 @@ export function narrationParts(script: VideoScript): NarrationPart[] {
 
 /** Where a clip lives, relative to the artifacts dir. */
 export function clipPath(provider: SpeechProvider, text: string): string {
-  const key = contentHash({ text, voice: provider.voice, provider: provider.name, settings: provider.cacheKey });
+  // The spoken form's version is part of the key: a clip read from an older spoken form is remade.
+  const key = contentHash({ text, voice: provider.voice, provider: provider.name, settings: provider.cacheKey, spoken: SPOKEN_VERSION });
   return join("narration", provider.name, `${key.slice(0, 32)}.wav`);
 }
 
@@ -75,24 +115,25 @@ export async function narrate(script: VideoScript, provider: SpeechProvider, o: 
     o.signal.throwIfAborted();
     const rel = clipPath(provider, p.text);
     const abs = join(o.artifactsDir, rel);
+    const timesFile = wordTimesPath(abs);
     let pcm: Pcm;
+    let words: [number, number][] | null = null;
     const cached = await readFile(abs).catch(() => null);
-    if (cached) {
+    if (cached) words = await readWordTimes(timesFile);
+    if (cached && words) {
       pcm = parseWav(cached);
     } else {
-      pcm = await provider.synthesize(p.text, o.signal);
+      const spoken = spokenForm(p.text);
+      const speech = await speakTimed(provider, spoken, o.signal);
+      pcm = speech.pcm;
       if (pcm.samples.length === 0) throw new Error(`${provider.name} returned no audio for ${p.part}`);
-      const tmp = `${abs}.tmp-${process.pid}-${i}`;
-      try {
-        await writeFile(tmp, encodeWav(pcm));
-        await rename(tmp, abs);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
+      words = roundTimes(writtenTimes(speech.words, spoken.toWritten, spoken.writtenCount));
+      // Times first, sound last: a clip on disk always has its times beside it.
+      await writeAtomically(timesFile, JSON.stringify({ words }), i);
+      await writeAtomically(abs, encodeWav(pcm), i);
       synthesised++;
     }
-    clips[i] = { part: p.part, path: rel, durationSec: pcmDuration(pcm), text: p.text };
+    clips[i] = { part: p.part, path: rel, durationSec: pcmDuration(pcm), text: p.text, words };
     o.onProgress?.(++done / parts.length, `narrated ${p.part}`);
   };
   // Two parts at a time: eSpeak's WASM start-up is CPU-bound (two cores), the cloud voices are network-bound.
@@ -103,6 +144,33 @@ export async function narrate(script: VideoScript, provider: SpeechProvider, o: 
   await Promise.all([worker(), worker()]);
   const totalSec = clips.reduce((s, c) => s + c.durationSec, 0);
   return { narration: { provider: provider.name, voice: provider.voice, clips, totalSec }, synthesised };
+}
+
+/** Where a clip's word times are kept: beside its WAV. */
+export function wordTimesPath(wavPath: string): string {
+  return wavPath.replace(/\.wav$/, ".words.json");
+}
+
+/** The word times stored beside a clip, or null when missing or unreadable (the clip is then spoken again). */
+async function readWordTimes(path: string): Promise<[number, number][] | null> {
+  try {
+    const v = JSON.parse(await readFile(path, "utf8")) as { words?: unknown };
+    const ok = Array.isArray(v.words) && v.words.every((w) => Array.isArray(w) && w.length === 2 && w.every((x) => typeof x === "number"));
+    return ok ? (v.words as [number, number][]) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writeAtomically(path: string, data: string | Buffer, n: number): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${n}`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**
