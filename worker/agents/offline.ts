@@ -169,6 +169,33 @@ function tags(input: WriterInput): string[] {
   return [...new Set(all)].filter(Boolean).slice(0, 30);
 }
 
+/** Words a Short's body may hold: with the hook and ending, about 45-55 s of speech. */
+const SHORT_BODY_WORDS = 95;
+
+/**
+ * The Short, as its own piece: the lesson's title, the atom's summary as the hook (said in the
+ * first seconds), the first section's opening sentences up to ~95 words, its diagram, and an
+ * ending that points to the full lesson. Only the atom's own words.
+ */
+export function offlineShort(atom: PLCAtom, first: ScriptSection | undefined): ScriptDraft["short"] {
+  if (!first) return undefined;
+  const body: string[] = [];
+  let words = 0;
+  for (const s of sentences(first.narration)) {
+    const n = s.split(/\s+/).length;
+    if (body.length > 0 && words + n > SHORT_BODY_WORDS) break;
+    body.push(s);
+    words += n;
+  }
+  return {
+    title: clip(atom.title, 90),
+    hook: clip(speakable(sentences(plainText(atom.summary))[0] ?? atom.summary), 160),
+    narration: clip(body.join(" "), 700),
+    ending: clip(`That is the core of ${atom.title}. The full lesson is linked below.`, 200),
+    ...(first.visual ? { visual: first.visual } : {}),
+  };
+}
+
 /** The script draft the offline writer makes; exported for tests and the benchmark. */
 export function offlineDraft(input: WriterInput): ScriptDraft {
   const { atom } = input;
@@ -189,11 +216,14 @@ export function offlineDraft(input: WriterInput): ScriptDraft {
   ]
     .filter(Boolean)
     .join(" ");
+  // The Short tells the idea that has a picture, when one does: a phone screen wants a diagram.
+  const short = offlineShort(atom, kept.find((s) => s.visual) ?? kept[0]);
   return {
     title: clip(atom.title, 120),
     hook: speakable(atom.summary),
     sections: kept,
     outro,
+    ...(short ? { short } : {}),
     youtube: { title: clip(atom.title, 100), description: description(input, kept), tags: tags(input) },
   };
 }

@@ -58,8 +58,9 @@ Rules:
 6. The hook is one or two sentences that state the practical problem this lesson solves. The outro recaps the key point in one sentence and, when a next lesson is given, names it.
 7. Prerequisites are listed with one-line summaries: assume the viewer knows them, refer to them by title when useful, and do not re-teach them.
 8. Length: about 110 to 160 spoken words per section and 2 to 5 minutes in total.
-9. youtube.title: at most 70 characters, specific, no clickbait, no emoji. youtube.description: two or three sentences on what the viewer learns, then a "Sources:" list with the atom's source titles exactly as given, then "Prerequisites:" with their titles if any. youtube.tags: 5 to 15 lower-case search terms.
-10. Return the script only by calling the ${SCRIPT_TOOL_NAME} tool exactly once. Its input must satisfy the schema: every required field present, every length limit respected.
+9. short: a Short for phones, written as its own piece about ONE idea of the lesson: a title (at most 90 characters), a hook that grabs in the first two seconds (one short sentence), a narration of 60 to 100 words, an ending that closes the idea and says the full lesson is linked below, and the visual that best shows that idea. Only facts of the atom.
+10. youtube.title: at most 70 characters, specific, no clickbait, no emoji. youtube.description: two or three sentences on what the viewer learns, then a "Sources:" list with the atom's source titles exactly as given, then "Prerequisites:" with their titles if any. youtube.tags: 5 to 15 lower-case search terms.
+11. Return the script only by calling the ${SCRIPT_TOOL_NAME} tool exactly once. Its input must satisfy the schema: every required field present, every length limit respected.
 
 If you receive validation errors for a previous answer, call the tool again with a complete corrected script that fixes every listed error and changes nothing else.`;
 

@@ -24,6 +24,8 @@ import { contentHash } from "./hash.ts";
 import { normalizeLoudness } from "./loudness.ts";
 import type { VideoSettings } from "./settings.ts";
 import { LANDSCAPE, PORTRAIT, logoHref, thumbnailSvg, writePng, type Layout, type SlideContent } from "./slides.ts";
+import { slideVisual, stepStarts, visualTheme } from "./slide-visual.ts";
+import { visualSteps } from "./visuals/index.ts";
 import { drawStills, type Still } from "./stills.ts";
 import { encodeWav, joinPcm, parseWav } from "./wav.ts";
 
@@ -64,7 +66,7 @@ export function renderInputs(script: VideoScript, narration: MediaAssets["narrat
   return {
     v: RENDER_VERSION,
     title: script.title,
-    sections: script.sections.map((s) => ({ heading: s.heading, bullets: s.bullets })),
+    sections: script.sections.map((s) => ({ heading: s.heading, bullets: s.bullets, visual: s.visual ?? null })),
     clips: narration.clips.map((c) => ({ part: c.part, path: c.path, durationSec: c.durationSec, text: c.text })),
     video,
   };
@@ -73,6 +75,12 @@ export function renderInputs(script: VideoScript, narration: MediaAssets["narrat
 /** What the slide of a narration clip shows; `progress` is where the part ends, 0..1. */
 export function partContent(script: VideoScript, clip: NarrationClip, progress: number): SlideContent {
   const n = script.sections.length;
+  const short = script.short;
+  if (short && clip.part === "short-hook") return { kind: "title", label: "", heading: short.title, bullets: [], progress };
+  if (short && clip.part === "short-body") {
+    return { kind: "section", label: "", heading: short.title, bullets: [], progress, ...(short.visual ? { visual: short.visual } : {}) };
+  }
+  if (short && clip.part === "short-end") return { kind: "recap", label: "Full lesson", heading: script.title, bullets: [], progress };
   if (clip.part === "hook") return { kind: "title", label: "Lesson", heading: script.title, bullets: [], progress };
   if (clip.part === "outro") {
     return { kind: "recap", label: "Recap", heading: "What you learned", bullets: script.sections.slice(0, 5).map((s) => s.heading), progress };
@@ -80,7 +88,7 @@ export function partContent(script: VideoScript, clip: NarrationClip, progress: 
   const i = Number(clip.part.replace("section-", ""));
   const s = script.sections[i];
   if (!s) throw new Error(`narration part ${clip.part} has no section in the script`);
-  return { kind: "section", label: `Part ${i + 1} of ${n}`, heading: s.heading, bullets: s.bullets, progress };
+  return { kind: "section", label: `Part ${i + 1} of ${n}`, heading: s.heading, bullets: s.bullets, progress, ...(s.visual ? { visual: s.visual } : {}) };
 }
 
 /** The slide of every clip, in order. */
@@ -106,6 +114,27 @@ export function buildStills(clips: NarrationClip[], cues: Cue[], burn: boolean):
     t += clip.durationSec;
     return { clip: i, caption: null, start, end: t };
   });
+}
+
+/**
+ * The slide stills of a video: one per part, or, for a part with a diagram, one per build-up
+ * step, each step starting as the narration reaches its share of the words.
+ */
+export function slideStills(clips: NarrationClip[], parts: readonly SlideContent[]): Still[] {
+  const out: Still[] = [];
+  let t = 0;
+  clips.forEach((clip, i) => {
+    const t1 = t + clip.durationSec;
+    const visual = parts[i]?.visual;
+    const starts = visual ? stepStarts(visual, (clip.words ?? []).map(([w]) => w), clip.durationSec) : [0];
+    starts.forEach((s, k) => {
+      const start = t + s;
+      const end = k + 1 < starts.length ? t + starts[k + 1]! : t1;
+      if (end - start > 0.0005) out.push({ clip: i, caption: null, start, end, ...(k > 0 ? { step: k } : {}) });
+    });
+    t = t1;
+  });
+  return out;
 }
 
 /** Shortest time a word keeps the highlight to itself (see wordStills). */
@@ -281,11 +310,12 @@ async function renderVideo(job: VideoJob, c: JobContext): Promise<EncodedSound> 
   // Pictures first: resvg draws the slides on the thread pool while this thread prepares the sound.
   // Burned captions are a stream of their own (caption-track.ts): the slides are full frames only when they change.
   const burn = video.burnCaptions && job.cues.length > 0;
-  const stills = buildStills(job.clips, job.cues, false);
+  const parts = partContents(c.script, job.clips);
+  const stills = slideStills(job.clips, parts);
   const drawing = drawStills({
     dir: work,
     prefix: job.name,
-    parts: partContents(c.script, job.clips),
+    parts,
     stills,
     withCaption: video.burnCaptions,
     layout: job.layout,
@@ -362,7 +392,12 @@ export async function render(input: RenderInput): Promise<RenderResult> {
   const hash = contentHash(renderInputs(script, narration, video)).slice(0, 16);
   const relDir = join("media", script.atomId, hash);
   const outDir = join(artifactsDir, relDir);
-  const shortPart = video.makeShort ? shortClips(narration.clips, video.shortMaxSec) : [];
+  // The lesson's own parts, and the Short's: its own three parts when the script has one,
+  // else the lesson's first parts (older scripts).
+  const lessonClips = narration.clips.filter((c) => !c.part.startsWith("short-"));
+  const ownShort = narration.clips.filter((c) => c.part.startsWith("short-"));
+  const lessonSec = lessonClips.reduce((s, c) => s + c.durationSec, 0);
+  const shortPart = video.makeShort ? (ownShort.length > 0 ? ownShort : shortClips(lessonClips, video.shortMaxSec)) : [];
   const rel = (f: string) => join(relDir, f);
   const files: RenderFiles = {
     lesson: rel("lesson.mp4"),
@@ -374,7 +409,7 @@ export async function render(input: RenderInput): Promise<RenderResult> {
   const shortSec = video.makeShort ? shortPart.reduce((s, c) => s + c.durationSec, 0) : null;
   const all = Object.values(files) as string[];
   if ((await Promise.all(all.map((f) => exists(join(artifactsDir, f))))).every(Boolean)) {
-    return { files, cached: true, durationSec: narration.totalSec, shortSec };
+    return { files, cached: true, durationSec: lessonSec, shortSec };
   }
 
   const tmp = `${outDir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -382,12 +417,14 @@ export async function render(input: RenderInput): Promise<RenderResult> {
   try {
     // Each layout's lines hold what its caption width holds (the files use the lesson's).
     const cueOptions = (L: Layout) => ({ maxChars: Math.min(video.captionMaxChars, captionCharsPerLine(L)), maxLines: 2 });
-    const cues = buildCues(narration.clips, cueOptions(LANDSCAPE));
+    const cues = buildCues(lessonClips, cueOptions(LANDSCAPE));
     await writeFile(join(tmp, "captions.srt"), toSrt(cues));
     await writeFile(join(tmp, "captions.vtt"), toVtt(cues));
-    await writePng(join(tmp, "thumbnail.png"), thumbnailSvg(script.title, video.style, fonts, logo, { sections: script.sections.map((x) => x.heading), seed: script.atomId }), fonts);
+    const key = script.sections.find((x) => x.visual)?.visual;
+    const keyVisual = key ? slideVisual(key, { x: 0, y: 0, width: 440, height: 480 }, visualSteps(key) - 1, visualTheme(video.style, fonts)) : undefined;
+    await writePng(join(tmp, "thumbnail.png"), thumbnailSvg(script.title, video.style, fonts, logo, { sections: script.sections.map((x) => x.heading), seed: script.atomId, ...(keyVisual ? { keyVisual } : {}) }), fonts);
 
-    const jobs: VideoJob[] = [{ name: "lesson", layout: LANDSCAPE, clips: narration.clips, cues }];
+    const jobs: VideoJob[] = [{ name: "lesson", layout: LANDSCAPE, clips: lessonClips, cues }];
     if (video.makeShort) jobs.push({ name: "short", layout: PORTRAIT, clips: shortPart, cues: buildCues(shortPart, cueOptions(PORTRAIT)) });
     const work = join(tmp, "work");
     await mkdir(work);
@@ -408,7 +445,8 @@ export async function render(input: RenderInput): Promise<RenderResult> {
         logo,
         signal,
         onProgress: (f) => progress((doneSec + f * dur) / totalSec, `encoding ${job.name}`),
-        ...(job.name === "short" && lessonSound ? { reuseAudio: lessonSound } : {}),
+        // A Short cut from the lesson's first parts reuses the start of the lesson's sound.
+        ...(job.name === "short" && lessonSound && ownShort.length === 0 ? { reuseAudio: lessonSound } : {}),
       });
       if (job.name === "lesson") lessonSound = sound;
       doneSec += dur;
@@ -423,5 +461,5 @@ export async function render(input: RenderInput): Promise<RenderResult> {
     throw err;
   }
   progress(1, "rendered");
-  return { files, cached: false, durationSec: narration.totalSec, shortSec };
+  return { files, cached: false, durationSec: lessonSec, shortSec };
 }

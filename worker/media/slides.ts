@@ -12,6 +12,8 @@ import { extname } from "node:path";
 import { Resvg, renderAsync } from "@resvg/resvg-js";
 import type { FontPair } from "./fonts.ts";
 import type { VideoSettings } from "./settings.ts";
+import type { Visual } from "../../shared/visual.ts";
+import { MONO_FONT_FILE, slideVisual, visualBox, visualTheme } from "./slide-visual.ts";
 
 type Style = VideoSettings["style"];
 
@@ -25,6 +27,10 @@ export interface SlideContent {
   bullets: string[];
   /** 0..1: how far through the lesson the end of this part is (drawn as a thin bar). */
   progress: number;
+  /** The section's diagram, drawn beside (or, portrait, under) the heading. */
+  visual?: Visual;
+  /** Its build-up step on this slide (0-based). */
+  visualStep?: number;
 }
 
 /** Canvas and type sizes of a layout. */
@@ -86,6 +92,21 @@ export function wrap(text: string, fontSize: number, maxWidth: number, maxLines:
 }
 
 /**
+ * Lays `text` out in at most `maxLines` lines without cutting it: the size steps down (to
+ * `minRatio` of `size` at least) until every word fits; only text that does not fit even then
+ * is cut, as a last resort.
+ */
+export function fitLines(text: string, size: number, maxWidth: number, maxLines: number, bold = false, minRatio = 0.6): { size: number; lines: string[] } {
+  for (let k = 1; k >= minRatio - 1e-9; k -= 0.08) {
+    const sz = Math.round(size * k);
+    const lines = wrap(text, sz, maxWidth, 99, bold);
+    if (lines.length <= maxLines) return { size: sz, lines };
+  }
+  const sz = Math.round(size * minRatio);
+  return { size: sz, lines: wrap(text, sz, maxWidth, maxLines, bold) };
+}
+
+/**
  * The logo as an <image> href: a data URL of the configured file, or "" (no logo) when none is
  * configured: the default look carries no one's brand.
  */
@@ -116,9 +137,7 @@ function background(w: number, h: number, s: Style): string {
   return (
     `<defs><linearGradient id="bg" x1="0" y1="0" x2="1" y2="1">` +
     `<stop offset="0" stop-color="${s.background}"/><stop offset="1" stop-color="${s.backgroundTo}"/></linearGradient></defs>` +
-    `<rect width="${w}" height="${h}" fill="url(#bg)"/>` +
-    // A large soft accent disc in the corner gives the plain gradient some depth.
-    `<circle cx="${w}" cy="0" r="${Math.round(Math.min(w, h) * 0.55)}" fill="${s.accent}" fill-opacity="0.06"/>`
+    `<rect width="${w}" height="${h}" fill="url(#bg)"/>`
   );
 }
 
@@ -140,9 +159,11 @@ export function baseSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, l
     );
   }
   // Heading block with its label and accent rule.
-  const headSize = c.kind === "title" ? Math.round(L.headingSize * 1.2) : L.headingSize;
+  const portrait = H > W;
+  const fitted = fitLines(c.heading, c.kind === "title" ? Math.round(L.headingSize * 1.2) : L.headingSize, W - 2 * M, c.kind === "section" && !portrait ? 2 : 4, true);
+  const headSize = fitted.size;
   const textWidth = W - 2 * M;
-  const headLines = wrap(c.heading, headSize, textWidth, c.kind === "title" ? 3 : 2, true);
+  const headLines = fitted.lines;
   let y = L.headingTop;
   parts.push(`<text x="${M}" y="${y}" ${bold} font-size="${Math.round(L.bulletSize * 0.62)}" fill="${s.accent}" letter-spacing="3">${esc(c.label.toUpperCase())}</text>`);
   y += Math.round(headSize * 1.25);
@@ -162,15 +183,28 @@ export function baseSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, l
   }
   // Bullets: stop before the caption band.
   const bulletBottom = withCaption ? captionBand(L).top - L.bulletSize * 0.5 : H - M;
-  for (const b of c.bullets) {
-    const lines = wrap(b, L.bulletSize, textWidth - 70, 2);
-    if (y + (lines.length - 1) * L.bulletSize * 1.25 > bulletBottom) break;
-    parts.push(`<circle cx="${M + 14}" cy="${y - L.bulletSize * 0.34}" r="${Math.round(L.bulletSize * 0.17)}" fill="${s.accent}"/>`);
-    for (const line of lines) {
-      parts.push(`<text x="${M + 56}" y="${y}" ${regular} font-size="${L.bulletSize}" fill="${s.text}">${esc(line)}</text>`);
-      y += Math.round(L.bulletSize * 1.25);
+  let bulletWidth = textWidth;
+  let bullets = c.bullets;
+  let bulletSize = L.bulletSize;
+  if (c.visual) {
+    // The diagram takes the room the bullets would have had: bullets shrink into a column (or go, on a phone).
+    const boxes = visualBox({ width: W, height: H, margin: M, top: y - L.bulletSize * 0.6, bottom: bulletBottom, bullets: portrait ? 0 : c.bullets.length, portrait });
+    parts.push(slideVisual(c.visual, boxes.visual, c.visualStep ?? 0, visualTheme(s, fonts)));
+    if (!boxes.bullets) bullets = [];
+    else {
+      bulletWidth = boxes.bullets.width;
+      bulletSize = Math.round(L.bulletSize * 0.8);
     }
-    y += Math.round(L.bulletSize * 0.5);
+  }
+  for (const b of bullets) {
+    const lines = wrap(b, bulletSize, bulletWidth - 70, c.visual ? 4 : 3);
+    if (y + (lines.length - 1) * bulletSize * 1.25 > bulletBottom) break;
+    parts.push(`<circle cx="${M + 14}" cy="${y - bulletSize * 0.34}" r="${Math.round(bulletSize * 0.17)}" fill="${s.accent}"/>`);
+    for (const line of lines) {
+      parts.push(`<text x="${M + 56}" y="${y}" ${regular} font-size="${bulletSize}" fill="${s.text}">${esc(line)}</text>`);
+      y += Math.round(bulletSize * 1.25);
+    }
+    y += Math.round(bulletSize * 0.5);
   }
   // Progress through the lesson.
   parts.push(`<rect x="0" y="${H - 10}" width="${W}" height="10" fill="${s.text}" fill-opacity="0.08"/>`);
@@ -258,7 +292,8 @@ export function thumbnailSvg(title: string, s: Style, fonts: FontPair, logo: str
 function resvgOptions(fonts: FontPair) {
   return {
     font: {
-      fontFiles: [fonts.regular.file, fonts.bold.file],
+      // The monospace face is for code in diagrams; it is shipped, never configured away.
+      fontFiles: [fonts.regular.file, fonts.bold.file, MONO_FONT_FILE],
       loadSystemFonts: false,
       defaultFontFamily: fonts.regular.family,
     },

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { FontPair } from "./fonts.ts";
 import type { VideoSettings } from "./settings.ts";
 import { captionSvg } from "./caption-art.ts";
-import { baseSvg, captionBand, logoAt, overlayBand, rasterize, writePam, type Layout, type Rgba, type SlideContent } from "./slides.ts";
+import { baseSvg, captionBand, logoAt, overlayBand, rasterize, writePam, type Layout, type SlideContent } from "./slides.ts";
 
 /** One picture on screen, from `start` to `end` seconds: a part's slide and maybe a caption. */
 export interface Still {
@@ -18,6 +18,8 @@ export interface Still {
   lines?: string[];
   /** Which of the caption's words is being spoken (reading order), -1 or absent for none. */
   highlight?: number;
+  /** The build-up step of the part's diagram on this still (absent: 0). */
+  step?: number;
   start: number;
   end: number;
 }
@@ -45,9 +47,17 @@ export interface DrawStillsInput {
 export async function drawStills(o: DrawStillsInput): Promise<string[]> {
   const withCaption = o.withCaption ?? o.stills.some((s) => s.caption !== null);
   const logo = logoAt(o.logo, o.layout.logoSize, o.fonts);
-  const bases: Rgba[] = await Promise.all(
-    o.parts.map((p) => rasterize(baseSvg(p, o.layout, o.style, o.fonts, logo, withCaption), o.fonts)),
+  // One full frame per part and diagram step on screen, drawn once however many stills show it.
+  const keys = [...new Set(o.stills.map((st) => `${st.clip}:${st.step ?? 0}`))];
+  const drawn = await Promise.all(
+    keys.map((k) => {
+      const [clip, step] = k.split(":").map(Number) as [number, number];
+      const part = o.parts[clip];
+      if (!part) throw new Error(`a still refers to part ${clip}, which has no slide`);
+      return rasterize(baseSvg({ ...part, visualStep: step }, o.layout, o.style, o.fonts, logo, withCaption), o.fonts);
+    }),
   );
+  const bases = new Map(keys.map((k, i) => [k, drawn[i]!]));
   const band = captionBand(o.layout);
   const names = o.stills.map((_, i) => `${o.prefix}-${String(i).padStart(4, "0")}.pam`);
   let next = 0;
@@ -56,7 +66,7 @@ export async function drawStills(o: DrawStillsInput): Promise<string[]> {
       o.signal.throwIfAborted();
       const i = next++;
       const still = o.stills[i]!;
-      const base = bases[still.clip];
+      const base = bases.get(`${still.clip}:${still.step ?? 0}`);
       if (!base) throw new Error(`still ${i} refers to part ${still.clip}, which has no slide`);
       const caption = still.caption ? captionSvg(still.lines ?? [still.caption], still.highlight ?? -1, o.layout, o.style, o.fonts) : null;
       const img = caption ? overlayBand(base, await rasterize(caption, o.fonts), band.top) : base;

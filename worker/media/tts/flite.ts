@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WASI } from "node:wasi";
+import type { WASI } from "node:wasi";
 import type { SpokenText } from "../spoken.ts";
 import { joinPcm, parseWav, pcmDuration, type Pcm } from "../wav.ts";
 import { placeInSpan, voicedSpan, type WordTime } from "../word-timing.ts";
@@ -58,19 +58,27 @@ function fliteModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-/** Node prints an ExperimentalWarning for WASI once per process; the voice is no experiment to the owner. */
-function quietWasi(options: ConstructorParameters<typeof WASI>[0]): WASI {
-  const original = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === "string" ? warning : warning.message;
-    if (/WASI is an experimental feature/.test(text)) return;
-    (original as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return new WASI(options);
-  } finally {
-    process.emitWarning = original;
-  }
+let wasiModule: Promise<typeof import("node:wasi")> | null = null;
+
+/**
+ * node:wasi, loaded once. Node prints an ExperimentalWarning when the module loads; the voice is
+ * no experiment to the owner, so that one warning is filtered while it loads.
+ */
+function loadWasi(): Promise<typeof import("node:wasi")> {
+  wasiModule ??= (async () => {
+    const original = process.emitWarning;
+    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+      const text = typeof warning === "string" ? warning : warning.message;
+      if (/WASI is an experimental feature/.test(text)) return;
+      (original as (...a: unknown[]) => void).call(process, warning, ...rest);
+    }) as typeof process.emitWarning;
+    try {
+      return await import("node:wasi");
+    } finally {
+      process.emitWarning = original;
+    }
+  })();
+  return wasiModule;
 }
 
 /** Runs flite once: `text` spoken by `voice` into a WAV, read back as PCM. */
@@ -80,7 +88,8 @@ async function runFlite(text: string, s: FliteSettings, signal: AbortSignal): Pr
   try {
     // A leading "-" would be read as an option by flite's argument parser.
     const safe = text.replace(/\s+/g, " ").trim().replace(/^-/, " -");
-    const wasi = quietWasi({
+    const { WASI: Wasi } = await loadWasi();
+    const wasi: WASI = new Wasi({
       version: "preview1",
       args: ["flite", "-voice", s.voice, "--setf", `duration_stretch=${(1 / s.rate).toFixed(3)}`, "-t", safe, "-o", "/out/speech.wav"],
       env: {},

@@ -72,6 +72,14 @@ export function narrationParts(script: VideoScript): NarrationPart[] {
     { part: "hook", text: script.hook },
     ...script.sections.map((s, i) => ({ part: `section-${i}`, text: s.narration })),
     { part: "outro", text: script.outro },
+    // A Short written as its own piece is narrated as its own three parts.
+    ...(script.short
+      ? [
+          { part: "short-hook", text: script.short.hook },
+          { part: "short-body", text: script.short.narration },
+          { part: "short-end", text: script.short.ending },
+        ]
+      : []),
   ];
 }
 

@@ -60,7 +60,7 @@ export function ladderSvg(v: LadderVisual, box: Box, step: number, t: VisualThem
     const h = heights[i]! * scale;
     if (rung.comment) out.push(text(left + 20, y + 24 * scale, rung.comment, 24 * Math.max(scale, 0.75), t.muted, t.sans));
     const wireY = y + (rung.comment ? 44 * scale : 0) + 62 * scale;
-    out.push(...drawRung(rung, on, left, right, wireY, branchH * scale, cellW, tagSize, t));
+    out.push(...drawRung(rung, on, left, right, wireY, branchH * scale, cellW, tagSize, t, Math.max(0.6, scale)));
     y += h;
   }
   const railColour = t.live;
@@ -72,7 +72,7 @@ export function ladderSvg(v: LadderVisual, box: Box, step: number, t: VisualThem
   return out.join("");
 }
 
-function drawRung(rung: LadderRung, on: ReadonlySet<string>, left: number, right: number, wireY: number, branchDy: number, cellW: number, tagSize: number, t: VisualTheme): string[] {
+function drawRung(rung: LadderRung, on: ReadonlySet<string>, left: number, right: number, wireY: number, branchDy: number, cellW: number, tagSize: number, t: VisualTheme, k: number): string[] {
   const out: string[] = [];
   const { groupIn, branchLive } = rungPower(rung, on);
   const colour = (live: boolean) => (live ? t.live : t.muted);
@@ -97,7 +97,7 @@ function drawRung(rung: LadderRung, on: ReadonlySet<string>, left: number, right
       }
       branch.forEach((e, ei) => {
         const cx = gx + ei * cellW + cellW / 2;
-        out.push(...element(e, cx, by, cellW, live[ei]!, conducts(e, on) && live[ei]!, tagSize, t));
+        out.push(...element(e, cx, by, cellW, live[ei]!, conducts(e, on) && live[ei]!, tagSize, t, k));
       });
       // A short branch is wired through to the group's right edge.
       const endX = gx + branch.length * cellW;
@@ -113,7 +113,7 @@ function wire(x1: number, y1: number, x2: number, y2: number, stroke: string, w:
   return `<line x1="${r(x1)}" y1="${r(y1)}" x2="${r(x2)}" y2="${r(y2)}" stroke="${stroke}" stroke-width="${w}" stroke-linecap="round"/>`;
 }
 
-function element(e: LadderElement, cx: number, y: number, cellW: number, powered: boolean, passes: boolean, tagSize: number, t: VisualTheme): string[] {
+function element(e: LadderElement, cx: number, y: number, cellW: number, powered: boolean, passes: boolean, tagSize: number, t: VisualTheme, k = 1): string[] {
   const inC = powered ? t.live : t.muted;
   const outC = passes ? t.live : t.muted;
   const out: string[] = [];
@@ -139,8 +139,9 @@ function element(e: LadderElement, cx: number, y: number, cellW: number, powered
     out.push(`<circle cx="${r(cx)}" cy="${r(y)}" r="${rad}" fill="${powered ? t.live : "none"}" fill-opacity="${powered ? 0.3 : 0}" stroke="${powered ? t.live : t.text}" stroke-width="5"/>`);
     if (e.type !== "coil") out.push(label(e.type === "set" ? "S" : "R", 9, 26, t.text, t.sansBold));
   }
-  out.push(label(e.tag, -42, tagSize, passes || (OUTPUTS.has(e.type) && powered) ? t.live : t.text, t.mono));
-  if (e.label && e.type !== "box") out.push(label(e.label, 62, Math.min(24, tagSize), t.muted, t.sans));
+  // Symbols, tags and labels shrink with the rung when a tall ladder is scaled to fit.
+  out.push(label(e.tag, -42 * k, tagSize, passes || (OUTPUTS.has(e.type) && powered) ? t.live : t.text, t.mono));
+  if (e.label && e.type !== "box") out.push(label(e.label, 62 * k, Math.min(24 * k, tagSize), t.muted, t.sans));
   return out;
 }
 
