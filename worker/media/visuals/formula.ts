@@ -215,31 +215,36 @@ export function layoutFormula(src: string, size: number, t: VisualTheme): Piece 
 export function formulaSvg(v: FormulaVisual, box: Box, step: number, t: VisualTheme): string {
   const out: string[] = [`<rect x="${r(box.x)}" y="${r(box.y)}" width="${r(box.width)}" height="${r(box.height)}" rx="18" fill="${t.panel}"/>`];
   const shown = v.lines.slice(0, Math.min(v.lines.length, step + 1));
-  const legendH = v.legend.length ? v.legend.length * 50 + 30 : 0;
-  // Lay out every line (shown or not) at a trial size, then scale so all fit: the picture must
-  // not jump as lines appear.
+  // Lay out every line (shown or not) and the legend at one trial size, then scale all of it to
+  // the box: the picture must not jump as lines appear, and a small box shrinks the legend too.
   const trial = 100;
   const all = v.lines.map((l) => layoutFormula(l, trial, t));
-  const totalH = all.reduce((a, p) => a + (p.asc + p.desc) * 1.3, 0);
+  const linesH = all.reduce((a, p) => a + (p.asc + p.desc) * 1.3, 0);
+  const legendRow = 0.8 * trial;
+  const legendH = v.legend.length ? v.legend.length * legendRow + 0.4 * trial : 0;
   const widest = Math.max(...all.map((p) => p.w));
-  const size = Math.min(110, trial * Math.min((box.width - 80) / widest, (box.height - legendH - 40) / totalH));
-  const pieces = shown.map((l) => layoutFormula(l, size, t));
-  const heights = v.lines.map((l) => {
+  const k = Math.min(1.2, (box.width - 80) / widest, (box.height - 40) / (linesH + legendH));
+  const size = trial * k;
+  const heights = all.map((p) => (p.asc + p.desc) * 1.3 * k);
+  // The shown lines are centred in the formulas' share of the box (one size for every step, so
+  // nothing resizes as lines appear; the lines move up to make room instead).
+  const shownH = heights.slice(0, shown.length).reduce((a, b) => a + b, 0);
+  const area = box.height - 40 - legendH * k;
+  let y = box.y + 20 + Math.max(0, (area - shownH) / 2);
+  shown.forEach((l, i) => {
     const p = layoutFormula(l, size, t);
-    return (p.asc + p.desc) * 1.3;
+    p.draw(box.x + (box.width - p.w) / 2, y + (heights[i]! - (p.asc + p.desc)) / 2 + p.asc, out);
+    y += heights[i]!;
   });
-  let y = box.y + Math.max(20, (box.height - legendH - heights.reduce((a, b) => a + b, 0)) / 2);
-  pieces.forEach((p, i) => {
-    const h = heights[i]!;
-    p.draw(box.x + (box.width - p.w) / 2, y + (h - (p.asc + p.desc)) / 2 + p.asc, out);
-    y += h;
-  });
-  let ly = box.y + box.height - legendH + 30;
+  y = box.y + 20 + area + 0.4 * trial * k;
+  const legendSize = Math.max(16, 0.5 * trial * k);
+  const symWidth = Math.max(...v.legend.map(([sym]) => layoutFormula(sym, legendSize, t).w), 0);
+  const legendX = box.x + (box.width - (symWidth + legendSize + Math.max(...v.legend.map(([, m]) => t.measure?.(m, legendSize * 0.9, "sans") ?? m.length * legendSize * 0.5), 0))) / 2;
   for (const [sym, meaning] of v.legend) {
-    const symPiece = layoutFormula(sym, 34, t);
-    symPiece.draw(box.x + 60, ly + 20, out);
-    out.push(text(box.x + 60 + Math.max(80, symPiece.w + 24), ly + 20, meaning, 30, t.muted, t.sans));
-    ly += 50;
+    const row = legendRow * k;
+    layoutFormula(sym, legendSize, t).draw(legendX, y + row * 0.7, out);
+    out.push(text(legendX + symWidth + legendSize, y + row * 0.7, meaning, legendSize * 0.9, t.muted, t.sans));
+    y += row;
   }
   return out.join("");
 }
