@@ -29,7 +29,7 @@ export const RepoSettings = z
 export type RepoSettings = z.infer<typeof RepoSettings>;
 
 /** The stage sections handed to the pipeline untouched. */
-export const STAGE_SECTIONS = ["content", "voice", "video", "publish"] as const;
+export const STAGE_SECTIONS = ["content", "voice", "video", "publish", "learn"] as const;
 
 const Settings = z.object({
   relayUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://agent-factory-relay.<you>.workers.dev" }).optional(),
@@ -44,6 +44,8 @@ const Settings = z.object({
   repositories: z.record(RepoFullName, RepoSettings).optional(),
   content: z.unknown().optional(),
   voice: z.unknown().optional(),
+  /** The learning agent (e.g. learn.factoryIoUrl); read by worker/learn/. */
+  learn: z.unknown().optional(),
   video: z.unknown().optional(),
   publish: z.unknown().optional(),
   github: GitHubSettings.optional(),

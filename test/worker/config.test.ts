@@ -66,8 +66,16 @@ describe("loadConfig", () => {
     expect(loadConfig({ env: {}, cwd }).warnings[0]).toContain('unknown setting "concurency"');
   });
 
-  it("requireRelay says what to set when the relay settings are missing", () => {
-    const c = loadConfig({ env: {}, cwd: dir() });
+  it("requireRelay says what to set when the config file lacks the relay settings", () => {
+    const d = dir();
+    writeFileSync(join(d, "factory.config.json"), "{}");
+    const c = loadConfig({ env: {}, cwd: d });
     expect(() => requireRelay(c)).toThrow(/RELAY_URL is not set[\s\S]*WORKER_TOKEN is not set/);
+  });
+
+  it("requireRelay says no factory.config.json was found, and where it looked, outside a set-up folder", () => {
+    const d = dir();
+    const c = loadConfig({ env: {}, cwd: d });
+    expect(() => requireRelay(c)).toThrow(/No factory.config.json was found \(looked for .*factory\.config\.json\)[\s\S]*factory init/);
   });
 });
