@@ -10,7 +10,7 @@ const CLI = resolve("bin/factory.mjs");
 function demo(dir: string, out: string) {
   // The demo must work without any key: hide the ones a developer may have set.
   const env = { ...process.env, ANTHROPIC_API_KEY: "", ELEVENLABS_API_KEY: "", GOOGLE_TTS_API_KEY: "" };
-  const r = spawnSync(process.execPath, [CLI, "demo", "--dir", dir, "--out", out, "--atoms", "2"], {
+  const r = spawnSync(process.execPath, [CLI, "demo", "--dir", dir, "--out", out, "--atoms", "1"], {
     encoding: "utf8",
     env,
     timeout: 300_000,
@@ -26,9 +26,12 @@ describe("npm run demo", () => {
 
     const first = demo(dir, out);
     expect(first.code, first.out).toBe(0);
-    expect(first.out).toMatch(/Job \S+: done\. 8 step\(s\) ran, 0 skipped as unchanged\./);
+    expect(first.out).toMatch(/Job \S+: done\. 4 step\(s\) ran, 0 skipped as unchanged\./);
     const videos = [...first.out.matchAll(/^ {2}(\S+lesson\.mp4)/gm)].map((m) => join(out, m[1]!));
-    expect(videos).toHaveLength(2);
+    expect(videos).toHaveLength(1);
+    // Its Short, 1080×1920, beside it.
+    const short = await probe(videos[0]!.replace(/lesson\.mp4$/, "short.mp4"));
+    expect(short.streams.find((st) => st.codec_type === "video")).toMatchObject({ width: 1080, height: 1920 });
     for (const file of videos) {
       const info = await probe(file);
       const video = info.streams.find((s) => s.codec_type === "video");
@@ -40,7 +43,7 @@ describe("npm run demo", () => {
 
     const second = demo(dir, out);
     expect(second.code, second.out).toBe(0);
-    expect(second.out).toMatch(/Job \S+: done\. 0 step\(s\) ran, 8 skipped as unchanged\./);
+    expect(second.out).toMatch(/Job \S+: done\. 0 step\(s\) ran, 4 skipped as unchanged\./);
     expect(second.out).toContain("(unchanged since the last run)");
   });
 });
