@@ -4,6 +4,7 @@
  * The checks are plain functions of a {@link DoctorProbes} bundle, so tests drive them against
  * a real local relay and real binaries while swapping only what they must (environment, paths).
  */
+import { parseFfmpegVersion } from "../media/ffmpeg.ts";
 import { spawn } from "node:child_process";
 import { existsSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
@@ -95,21 +96,13 @@ async function checkCommand(
   return { name, status: "ok", detail: r.out.split("\n")[0]!.trim().slice(0, 100) };
 }
 
-/** "ffmpeg version 7.1.1 Copyright (c) 2000-2025 …" → version and the build's year. */
-export function parseFfmpegVersion(out: string): { version: string; year: number | null } | null {
-  const m = /ffmpeg version (\S+)/.exec(out);
-  if (!m) return null;
-  const y = /Copyright \(c\) \d{4}-(\d{4})/.exec(out);
-  return { version: m[1]!, year: y ? Number(y[1]) : null };
-}
-
 /**
  * Which ffmpeg renders, where it comes from and how old it is. The npm build (@ffmpeg-installer)
  * dates from 2018; when a newer ffmpeg is on PATH the doctor says how to render with it.
  */
 export async function checkFfmpeg(p: DoctorProbes): Promise<CheckResult> {
   const path = p.ffmpegPath();
-  const source = p.env.FFMPEG_PATH ? "FFMPEG_PATH" : /ffmpeg-installer/.test(path) ? "from npm" : "on PATH";
+  const source = p.env.FFMPEG_PATH ? "FFMPEG_PATH" : /ffmpeg-installer/.test(path) ? "from npm" : "on PATH, newer than the npm build";
   const r = await p.run(path, ["-hide_banner", "-version"]);
   const v = r.code === 0 ? parseFfmpegVersion(r.out) : null;
   if (!v)
@@ -128,7 +121,7 @@ export async function checkFfmpeg(p: DoctorProbes): Promise<CheckResult> {
         name: "ffmpeg",
         status: "warn",
         detail,
-        fix: `A newer ffmpeg ${sv.version} (built ${sv.year}) is on PATH: to render with it, put FFMPEG_PATH=ffmpeg in .factory/worker.env.`,
+        fix: `A newer ffmpeg ${sv.version} (built ${sv.year}) is on PATH: the worker renders with it unless FACTORY_FFMPEG=npm is set (remove that), or put FFMPEG_PATH=ffmpeg in .factory/worker.env.`,
       };
   }
   return { name: "ffmpeg", status: "ok", detail };
@@ -323,3 +316,5 @@ export function formatReport(results: CheckResult[]): string {
   lines.push("", failed ? `${failed} problem(s) to fix, ${warned} warning(s).` : warned ? `All good, ${warned} warning(s).` : "All good.");
   return lines.join("\n");
 }
+
+export { parseFfmpegVersion };

@@ -1,12 +1,12 @@
 /**
  * A small typed argument builder over child_process.spawn for ffmpeg (fluent-ffmpeg is archived).
  *
- * - the binary comes from `@ffmpeg-installer/ffmpeg`; `FFMPEG_PATH` overrides it;
+ * - the binary: `FFMPEG_PATH`, else a newer ffmpeg on PATH, else `@ffmpeg-installer/ffmpeg`'s;
  * - `-progress pipe:1` is parsed into a 0..1 fraction when the output duration is known;
  * - an AbortSignal kills the process;
  * - a failure carries the tail of ffmpeg's stderr, because the last lines are where ffmpeg says why.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 
 /** ffmpeg exited non-zero or could not start. `stderrTail` holds ffmpeg's last words. */
@@ -21,9 +21,42 @@ export class FfmpegError extends Error {
   }
 }
 
-/** The ffmpeg binary: `FFMPEG_PATH` if set, else the one `@ffmpeg-installer/ffmpeg` installed. */
-export function ffmpegPath(env: NodeJS.ProcessEnv = process.env): string {
+/** "ffmpeg version 7.1.1 Copyright (c) 2000-2025 …" → version and the build's year. */
+export function parseFfmpegVersion(out: string): { version: string; year: number | null } | null {
+  const m = /ffmpeg version (\S+)/.exec(out);
+  if (!m) return null;
+  const y = /Copyright \(c\) \d{4}-(\d{4})/.exec(out);
+  return { version: m[1]!, year: y ? Number(y[1]) : null };
+}
+
+/** The year of the build @ffmpeg-installer ships (its banner says 2000-2018). */
+export const NPM_FFMPEG_YEAR = 2018;
+
+/** Asks the ffmpeg on PATH for its banner; null when there is none. */
+export function systemFfmpegBanner(): string | null {
+  try {
+    return execFileSync("ffmpeg", ["-hide_banner", "-version"], { encoding: "utf8", timeout: 3000, stdio: ["ignore", "pipe", "ignore"] });
+  } catch {
+    return null;
+  }
+}
+
+let systemChoice: { banner: () => string | null; path: string | null } | null = null;
+
+/**
+ * The ffmpeg binary: `FFMPEG_PATH` if set; else an ffmpeg on PATH that is newer than the npm
+ * build (asked once per process); else the one `@ffmpeg-installer/ffmpeg` installed.
+ * `FACTORY_FFMPEG=npm` keeps the npm build whatever is on PATH.
+ */
+export function ffmpegPath(env: NodeJS.ProcessEnv = process.env, banner: () => string | null = systemFfmpegBanner): string {
   if (env.FFMPEG_PATH) return env.FFMPEG_PATH;
+  if (env.FACTORY_FFMPEG !== "npm") {
+    if (!systemChoice || systemChoice.banner !== banner) {
+      const v = parseFfmpegVersion(banner() ?? "");
+      systemChoice = { banner, path: v?.year && v.year > NPM_FFMPEG_YEAR ? "ffmpeg" : null };
+    }
+    if (systemChoice.path) return systemChoice.path;
+  }
   try {
     const req = createRequire(import.meta.url);
     return (req("@ffmpeg-installer/ffmpeg") as { path: string }).path;
