@@ -131,3 +131,22 @@ describe("factory doctor against a local relay", () => {
     expect(r.stdout).toMatch(/ok {4}Worker token/);
   });
 });
+
+describe("factory init and the KB request issue form", () => {
+  it("adds the form to a checkout of the content repository once, and says how to push it", async () => {
+    const { addIssueForm } = await import("../../worker/commands/init.ts");
+    const { mkdtempSync, mkdirSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const content = mkdtempSync(join(tmpdir(), "content-"));
+    mkdirSync(join(content, ".git"));
+    expect(addIssueForm(content)).toMatch(/Added the KB request issue form at .*kb-request\.yml: commit and push it/);
+    const form = readFileSync(join(content, ".github/ISSUE_TEMPLATE/kb-request.yml"), "utf8");
+    expect(form).toMatch(/labels:[\s\S]*kb-request/);
+    writeFileSync(join(content, ".github/ISSUE_TEMPLATE/kb-request.yml"), "mine");
+    expect(addIssueForm(content)).toMatch(/^Kept the issue form/);
+    expect(readFileSync(join(content, ".github/ISSUE_TEMPLATE/kb-request.yml"), "utf8")).toBe("mine");
+    expect(() => addIssueForm(mkdtempSync(join(tmpdir(), "not-git-")))).toThrow(/is not a git checkout/);
+    expect(addIssueForm(null)).toMatch(/--content-dir/);
+  });
+});

@@ -5,7 +5,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { KB_REQUEST_FORM_TARGET, kbRequestFormText } from "../github/kb-request-form.ts";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { RepoFullName } from "../../shared/jobs.ts";
@@ -35,6 +36,8 @@ interface InitOptions {
   yes?: boolean;
   deploy?: boolean;
   rotate?: boolean;
+  /** A local checkout of the content repository: init adds the KB request issue form to it. */
+  contentDir?: string;
 }
 
 /** Writes `data` as JSON to `file` atomically, readable by the owner only. */
@@ -133,6 +136,8 @@ export async function runInit(opts: InitOptions, out: (line: string) => void = c
   out(`Wrote ${configFile} and ${secretsFile} (readable only by you; both are git-ignored).`);
   if (devVarsNote) out(devVarsNote);
   out(`Worker token (to log in to the dashboard; it is also "workerToken" in factory.config.json): ${secrets.workerToken}`);
+  const form = addIssueForm(opts.contentDir ? resolve(opts.contentDir) : null);
+  if (form) out(form);
   out("");
   const steps: string[] = [];
   const local = isLocalRelay(answers.relayUrl);
@@ -176,6 +181,23 @@ export async function runInit(opts: InitOptions, out: (line: string) => void = c
   return { configFile, secretsFile, secrets };
 }
 
+/**
+ * Adds the KB request issue form (an issue labelled kb-request becomes a drafted atom in a pull
+ * request, docs/github.md) to a checkout of the content repository; an existing form is kept.
+ * Returns what to tell the owner.
+ */
+export function addIssueForm(contentDir: string | null): string {
+  if (!contentDir) {
+    return `To let GitHub issues request new atoms, add the issue form to your content repository: npx factory init --content-dir <its checkout> (docs/github.md).`;
+  }
+  if (!existsSync(join(contentDir, ".git"))) throw new Error(`--content-dir ${contentDir} is not a git checkout (no .git folder). Clone your content repository and point --content-dir at it.`);
+  const target = join(contentDir, KB_REQUEST_FORM_TARGET);
+  if (existsSync(target)) return `Kept the issue form already in ${target}.`;
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, kbRequestFormText());
+  return `Added the KB request issue form at ${target}: commit and push it (git -C ${contentDir} add ${KB_REQUEST_FORM_TARGET} && git -C ${contentDir} commit -m "Issue form for KB requests" && git -C ${contentDir} push).`;
+}
+
 /** Registers `factory init`. */
 export function registerInitCommand(program: Command): void {
   program
@@ -191,6 +213,7 @@ export function registerInitCommand(program: Command): void {
     .option("-y, --yes", "ask nothing; take flags and defaults")
     .option("--deploy", "also run the wrangler commands (needs a Cloudflare account)")
     .option("--rotate", "make new secrets even if some exist (then update the relay and GitHub too)")
+    .option("--content-dir <checkout>", "a local checkout of your content repository: adds the KB request issue form to it")
     .action(async (opts: InitOptions) => {
       await runInit(opts);
     });
