@@ -26,7 +26,7 @@ describe("npm run demo", () => {
 
     const first = demo(dir, out);
     expect(first.code, first.out).toBe(0);
-    expect(first.out).toMatch(/Job \S+: done\. 4 step\(s\) ran, 0 skipped as unchanged\./);
+    expect(first.out).toMatch(/Job \S+: done\. 5 step\(s\) ran, 0 skipped as unchanged\./);
     const videos = [...first.out.matchAll(/^ {2}(\S+lesson\.mp4)/gm)].map((m) => join(out, m[1]!));
     expect(videos).toHaveLength(1);
     // Its Short, 1080×1920, beside it.
@@ -43,7 +43,7 @@ describe("npm run demo", () => {
 
     const second = demo(dir, out);
     expect(second.code, second.out).toBe(0);
-    expect(second.out).toMatch(/Job \S+: done\. 0 step\(s\) ran, 4 skipped as unchanged\./);
+    expect(second.out).toMatch(/Job \S+: done\. 0 step\(s\) ran, 5 skipped as unchanged\./);
     expect(second.out).toContain("(unchanged since the last run)");
   });
 });

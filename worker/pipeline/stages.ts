@@ -6,11 +6,14 @@ import { contentStage } from "../steps/content-stage.ts";
 import { mediaStage } from "../steps/media-stage.ts";
 import { publishStage } from "../steps/publish-stage.ts";
 import { learnStage } from "../steps/learn-stage.ts";
+import { kbMaintenanceStage } from "../steps/kb-maintenance-stage.ts";
 import type { Stage } from "./types.ts";
 
 /** The stages every job runs, in order. */
 export function defaultStages(): Stage[] {
   return [
+    // reversible source summaries and the whole-KB report; changes no content
+    kbMaintenanceStage(),
     contentStage(),
     mediaStage(),
     publishStage(),
