@@ -6,6 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { WorkerConfig } from "../config.ts";
 import { INVALID_KEY_MESSAGE } from "../agents/content.ts";
 import { fliteWasmPath } from "../media/tts/flite.ts";
+import { PIPER_VOICES_URL, piperProblems } from "../media/tts/piper.ts";
 import { mediaSettings } from "../media/settings.ts";
 import { isInvalidGrant, REAUTH_MESSAGE } from "../publish/errors.ts";
 import { authorizedClient } from "../publish/oauth.ts";
@@ -48,6 +49,13 @@ export function checkVoice(config: WorkerConfig, env: Record<string, string | un
   const name = "Voice";
   const { voice } = mediaSettings(config.settings);
   if (voice.provider === "espeak") return { name, status: "ok", detail: "offline eSpeak NG voice (installed with npm)" };
+  if (voice.provider === "piper") {
+    if (!voice.piper.model) return { name, status: "fail", detail: "Piper chosen but voice.piper.model is not set", fix: `Download a voice (.onnx and .onnx.json) from ${PIPER_VOICES_URL} and set voice.piper.model to the .onnx file.` };
+    const problems = piperProblems({ model: voice.piper.model, config: voice.piper.config, speaker: voice.piper.speaker });
+    return problems.length
+      ? { name, status: "fail", detail: "the Piper voice is not ready", fix: problems.join(" ") }
+      : { name, status: "ok", detail: `Piper voice ${voice.piper.model} with onnxruntime-node` };
+  }
   if (voice.provider === "flite") {
     return fliteWasmPath()
       ? { name, status: "ok", detail: `offline Flite voice "${voice.flite.voice}" (installed with npm)` }

@@ -9,9 +9,10 @@ const Hex = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
 export const VoiceSettings = z.object({
   /**
    * flite: the offline default (CMU Flite from npm, a clear US voice). espeak: offline eSpeak NG,
-   * robotic but tiny and fast. google: Cloud Text-to-Speech. elevenlabs: a cloned voice.
+   * robotic but tiny and fast. piper: a local neural voice the owner downloads once. google:
+   * Cloud Text-to-Speech. elevenlabs: a cloned voice.
    */
-  provider: z.enum(["flite", "espeak", "google", "elevenlabs"]).default("flite"),
+  provider: z.enum(["flite", "espeak", "piper", "google", "elevenlabs"]).default("flite"),
   flite: z
     .object({
       /** slt (US female, the default), rms (US male), awb (Scottish male), kal16/kal (older diphone voices). */
@@ -26,6 +27,16 @@ export const VoiceSettings = z.object({
       /** Words per minute. */
       speed: z.number().int().min(80).max(450).default(165),
       pitch: z.number().int().min(0).max(99).default(45),
+    })
+    .prefault({}),
+  /** A local neural Piper voice the owner downloaded once (docs/media.md): its .onnx, run with onnxruntime-node. */
+  piper: z
+    .object({
+      model: z.string().min(1).optional(),
+      /** Default: the model's path + ".json". */
+      config: z.string().min(1).optional(),
+      speaker: z.number().int().min(0).default(0),
+      lengthScale: z.number().min(0.5).max(2).optional(),
     })
     .prefault({}),
   google: z

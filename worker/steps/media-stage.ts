@@ -38,6 +38,8 @@ function voiceIdentity(v: VoiceSettings): unknown {
       return { provider: "elevenlabs", ...v.elevenlabs, baseUrl: undefined };
     case "espeak":
       return { provider: "espeak", ...v.espeak };
+    case "piper":
+      return { provider: "piper", ...v.piper };
     default:
       return { provider: "flite", ...v.flite };
   }

