@@ -95,7 +95,7 @@ export function dashboardPage(nonce: string, csrf: string, sections: Sections): 
 function layout(nonce: string, title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${esc(title)} · Agent Factory relay</title>
+<meta name="referrer" content="same-origin"><title>${esc(title)} · Agent Factory relay</title>
 <style nonce="${nonce}">${CSS}</style></head>
 <body>${body}</body></html>`;
 }
