@@ -70,7 +70,7 @@ describe("the Piper voice", () => {
     const speech = await voice.speak!(spoken, signal);
     expect(calls.length).toBeGreaterThanOrEqual(1);
     expect(calls[0]!.sid).toMatchObject({ type: "int64", dims: [1] });
-    expect([...(calls[0]!.scales.data as Float32Array)].map((x) => +x.toFixed(3))).toEqual([0.667, 1, 0.8]);
+    expect([...(calls[0]!.scales!.data as Float32Array)].map((x) => +x.toFixed(3))).toEqual([0.667, 1, 0.8]);
     expect(speech.pcm.sampleRate).toBe(22050);
     expect(pcmDuration(speech.pcm)).toBeGreaterThan(0.5);
     expect(speech.words).toHaveLength(spoken.words.length);
