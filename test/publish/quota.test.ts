@@ -38,3 +38,25 @@ describe("nextPacificMidnight", () => {
     );
   });
 });
+
+describe("the quota planner counts lessons and Shorts", () => {
+  it("counts each lesson and each Short as its own upload since midnight Pacific, and says how many more fit", async () => {
+    const { quotaToday, DAILY_UPLOADS } = await import("../../worker/publish/quota.ts");
+    const now = Date.parse("2026-11-25T20:00:00Z"); // 12:00 in Los Angeles
+    const yesterday = Date.parse("2026-11-25T07:00:00Z"); // 23:00 the day before, Pacific
+    const q = quotaToday(
+      [
+        { finishedAt: yesterday, short: false },
+        { finishedAt: now - 3600_000, short: false },
+        { finishedAt: now - 3600_000, short: true },
+        { finishedAt: now - 60_000, short: false },
+      ],
+      now,
+    );
+    expect(q).toMatchObject({ lessons: 2, shorts: 1, uploads: 3 });
+    expect(q.units).toBe(2 * 505 + 51);
+    expect(q.room).toBe(Math.floor((10_000 - q.units) / 556));
+    const full = quotaToday(Array.from({ length: DAILY_UPLOADS }, () => ({ finishedAt: now - 1000, short: true })), now);
+    expect(full.room).toBe(0);
+  });
+});

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MediaAssets, VideoScript } from "../../shared/models.ts";
 import { Ledger } from "../../worker/ledger.ts";
 import { silentLogger } from "../../worker/log.ts";
-import { approvePublished } from "../../worker/commands/publish.ts";
+import { approvePublished, listPublished } from "../../worker/commands/publish.ts";
 import { saveRefreshToken } from "../../worker/publish/oauth.ts";
 import { publishedLessons } from "../../worker/publish/review.ts";
 import { runPipeline } from "../../worker/pipeline/runner.ts";
@@ -103,6 +103,8 @@ describe("Shorts are published with their lesson", () => {
     await run(settings);
     const report = await approvePublished({ workDir, settings, now }, ATOM, {});
     expect(report).toMatch(/and its Short/);
+    // Both uploads count against today's quota.
+    expect(await listPublished({ workDir, settings, now })).toMatch(/1 lesson\(s\) and 1 Short\(s\) uploaded, 2 of 100 uploads/);
     expect(fake.uploadedVideos().map((v) => v.status.privacyStatus)).toEqual(["public", "public"]);
   });
 

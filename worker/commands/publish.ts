@@ -23,6 +23,7 @@ import {
   type LiveStatus,
   type PublishedLesson,
 } from "../publish/review.ts";
+import { DAILY_UNITS, DAILY_UPLOADS, quotaToday } from "../publish/quota.ts";
 import { publishSettings } from "../publish/settings.ts";
 import type { YouTubePublisher } from "../publish/youtube.ts";
 import { APPROVE_JOB_TYPE } from "../../shared/jobs.ts";
@@ -68,7 +69,12 @@ async function youtubeFor(env: PublishCommandEnv): Promise<YouTubePublisher> {
 export async function listPublished(env: PublishCommandEnv, repository?: string): Promise<string> {
   const lessons = lessonsOf(env).filter((l) => !repository || l.repository === repository);
   const live = await liveStatuses(env, lessons);
-  return formatReviewList(lessons.map((lesson) => ({ lesson, live: live.get(lesson) ?? null })));
+  const list = formatReviewList(lessons.map((lesson) => ({ lesson, live: live.get(lesson) ?? null })));
+  const onYouTube = lessons.filter((l) => l.target === "youtube");
+  if (onYouTube.length === 0) return list;
+  // Each lesson and each Short is its own upload: count both against today's quota.
+  const q = quotaToday(onYouTube.flatMap((l) => [{ finishedAt: l.finishedAt, short: false }, ...(l.shortVideoId ? [{ finishedAt: l.finishedAt, short: true }] : [])]), env.now());
+  return `${list}\nYouTube quota today (since midnight Pacific): ${q.lessons} lesson(s) and ${q.shorts} Short(s) uploaded, ${q.uploads} of ${DAILY_UPLOADS} uploads and about ${q.units} of ${DAILY_UNITS} units; room for about ${q.room} more lesson(s) with their Shorts.`;
 }
 
 /**
