@@ -8,11 +8,12 @@ const Hex = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
 
 export const VoiceSettings = z.object({
   /**
-   * flite: the offline default (CMU Flite from npm, a clear US voice). espeak: offline eSpeak NG,
-   * robotic but tiny and fast. piper: a local neural voice the owner downloads once. google:
-   * Cloud Text-to-Speech. elevenlabs: a cloned voice.
+   * espeak: the offline default (eSpeak NG from npm: robotic, but small, fast and sturdy).
+   * flite: CMU Flite from npm, a clearer US voice, run with Node's experimental WASI (it has
+   * crashed the process now and then here, so it is opt-in). piper: a local neural voice the
+   * owner downloads once. google: Cloud Text-to-Speech. elevenlabs: a cloned voice.
    */
-  provider: z.enum(["flite", "espeak", "piper", "google", "elevenlabs"]).default("flite"),
+  provider: z.enum(["espeak", "flite", "piper", "google", "elevenlabs"]).default("espeak"),
   flite: z
     .object({
       /** slt (US female, the default), rms (US male), awb (Scottish male), kal16/kal (older diphone voices). */

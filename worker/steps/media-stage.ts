@@ -36,12 +36,12 @@ function voiceIdentity(v: VoiceSettings): unknown {
       return { provider: "google", ...v.google, rootUrl: undefined };
     case "elevenlabs":
       return { provider: "elevenlabs", ...v.elevenlabs, baseUrl: undefined };
-    case "espeak":
-      return { provider: "espeak", ...v.espeak };
+    case "flite":
+      return { provider: "flite", ...v.flite };
     case "piper":
       return { provider: "piper", ...v.piper };
     default:
-      return { provider: "flite", ...v.flite };
+      return { provider: "espeak", ...v.espeak };
   }
 }
 
