@@ -4,31 +4,15 @@
  * process runs out (issue 13, defect 1). The bound (30 s) is a quarter of that lease, so it
  * separates "taken at once" from "waited for the lease" without measuring speed.
  */
-import { rmSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { workerRestarts } from "../../chaos/parts/worker-restarts.ts";
 import { SHORT } from "../../chaos/profiles.ts";
-import { sigkillRelay, startChaosRelay, type RelayProcess } from "../../chaos/relay-kit.ts";
-import { workerBench, type WorkerBench } from "../../chaos/worker-kit.ts";
-import { wrongCounts } from "./helpers.ts";
+import { relayAndBench, wrongCounts } from "./helpers.ts";
 
-let relay: RelayProcess;
-let bench: WorkerBench;
-
-beforeAll(async () => {
-  relay = await startChaosRelay({ LEASE_SECONDS: "120" });
-  bench = await workerBench(SHORT.atoms);
-});
-afterAll(async () => {
-  await bench?.stop();
-  await relay?.stop();
-  if (relay) sigkillRelay(relay); // anything of it still alive
-  if (bench) rmSync(bench.root, { recursive: true, force: true });
-  if (relay) rmSync(relay.persistDir, { recursive: true, force: true });
-});
+const parts = relayAndBench({ LEASE_SECONDS: "120" });
 
 describe("a worker restarted under the same name (short chaos run)", () => {
   it("takes the next push after a SIGTERM or a SIGKILL without waiting for the dead process's lease", async () => {
-    expect(wrongCounts(await workerRestarts(relay, bench, SHORT.workerRestarts))).toEqual([]);
+    expect(wrongCounts(await workerRestarts(parts.relay, parts.bench, SHORT.workerRestarts))).toEqual([]);
   }, 180_000); // real processes on a shared machine: generous, not a speed claim
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spokenForm } from "../../worker/media/spoken.ts";
+import { speakTimed } from "../../worker/media/tts/provider.ts";
 import { fliteProvider } from "../../worker/media/tts/flite.ts";
 import { pcmDuration } from "../../worker/media/wav.ts";
 
@@ -16,7 +17,7 @@ describe("the Flite voice (offline, from npm)", () => {
 
   it("times every spoken word in order, inside the audio", async () => {
     const spoken = spokenForm("Press Start, then wait T#5s before you check Timer1.ACC.");
-    const speech = await fliteProvider({ voice: "slt", rate: 1 }).speak!(spoken, signal);
+    const speech = await speakTimed(fliteProvider({ voice: "slt", rate: 1 }), spoken, signal);
     expect(speech.words).toHaveLength(spoken.words.length);
     const total = pcmDuration(speech.pcm);
     let last = 0;

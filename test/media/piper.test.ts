@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { spokenForm } from "../../worker/media/spoken.ts";
+import { speakTimed } from "../../worker/media/tts/provider.ts";
 import { ORT_PACKAGE, type OrtLike, espeakIpa, phonemeIds, piperProblems, piperProvider } from "../../worker/media/tts/piper.ts";
 import { pcmDuration } from "../../worker/media/wav.ts";
 
@@ -67,7 +68,7 @@ describe("the Piper voice", () => {
     const calls: Record<string, { type: string; data: unknown; dims: number[] }>[] = [];
     const voice = piperProvider({ model, speaker: 1 }, async () => standInRuntime(calls));
     const spoken = spokenForm("Press Start, then wait T#5s.");
-    const speech = await voice.speak!(spoken, signal);
+    const speech = await speakTimed(voice, spoken, signal);
     expect(calls.length).toBeGreaterThanOrEqual(1);
     expect(calls[0]!.sid).toMatchObject({ type: "int64", dims: [1] });
     expect([...(calls[0]!.scales!.data as Float32Array)].map((x) => +x.toFixed(3))).toEqual([0.667, 1, 0.8]);

@@ -177,3 +177,24 @@ export class ForcedToolClient {
     }
   }
 }
+
+/** The client options from settings.content, the environment and injected clocks (tests). */
+export function forcedToolOptions(
+  apiKey: string,
+  s: { model: string; maxTokens: number; baseURL?: string | undefined; maxAttempts: number; timeoutMs: number },
+  env: { ANTHROPIC_BASE_URL?: string | undefined },
+  deps: Pick<ForcedToolClientOptions, "sleep" | "now" | "random">,
+): ForcedToolClientOptions {
+  const baseURL = s.baseURL ?? env.ANTHROPIC_BASE_URL;
+  return {
+    apiKey,
+    model: s.model,
+    maxTokens: s.maxTokens,
+    ...(baseURL ? { baseURL } : {}),
+    maxAttempts: s.maxAttempts,
+    timeoutMs: s.timeoutMs,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  };
+}

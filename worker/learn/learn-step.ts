@@ -18,6 +18,7 @@ import { inputHash } from "../pipeline/plan.ts";
 import { type PlannedStep, StepError, type StepContext, type StepOutput } from "../pipeline/types.ts";
 import { chooseWriter, parseContentSettings } from "../steps/content-stage.ts";
 import { ClaudeProgramWriter } from "./agent.ts";
+import { forcedToolOptions } from "../agents/forced-tool.ts";
 import { type LearnSummary, learnRunDir, roundLines, writeRound, writeRunFiles } from "./artifacts.ts";
 import { DEFAULT_ROUNDS, type Judge, type RoundRecord, type RoundWriter, describeVerdict, runLearningLoop } from "./loop.ts";
 import { LEARN_PROMPT_VERSION } from "./prompt.ts";
@@ -155,17 +156,7 @@ async function runLearnStep(ctx: StepContext, src: TaskSource, inputs: LearnStep
     if (!apiKey) {
       throw new StepError('settings.content.writer is "claude" but ANTHROPIC_API_KEY is not set: export it in the worker\'s environment, or set the writer to "auto".', false);
     }
-    writer = new ClaudeProgramWriter({
-      apiKey,
-      model: s.model,
-      maxTokens: s.maxTokens,
-      baseURL: s.baseURL ?? env.ANTHROPIC_BASE_URL,
-      maxAttempts: s.maxAttempts,
-      timeoutMs: s.timeoutMs,
-      ...(d.sleep ? { sleep: d.sleep } : {}),
-      ...(d.now ? { now: d.now } : {}),
-      ...(d.random ? { random: d.random } : {}),
-    });
+    writer = new ClaudeProgramWriter(forcedToolOptions(apiKey, s, env, d));
   }
   const judge = await (d.makeJudge ?? defaultJudge)(task, inputs.plant, { settings, signal: ctx.signal, writer: inputs.writer, env });
   const files: Record<string, string> = {};

@@ -17,6 +17,7 @@ import { dirname, join } from "node:path";
 import { z } from "zod";
 import type { PLCAtom } from "../../shared/models.ts";
 import { ClaudeWriter, type TokenUsage, zeroUsage } from "../agents/content.ts";
+import { forcedToolOptions } from "../agents/forced-tool.ts";
 import { writeOffline } from "../agents/offline.ts";
 import { PROMPT_VERSION, type WriterInput } from "../agents/prompt.ts";
 import { buildIndex, coursePlaces } from "../kb/index.ts";
@@ -153,17 +154,7 @@ export function contentStage(deps: ContentStageDeps = {}): Stage {
                   false,
                 );
               }
-              claude ??= new ClaudeWriter({
-                apiKey,
-                model: s.model,
-                maxTokens: s.maxTokens,
-                baseURL: s.baseURL ?? env.ANTHROPIC_BASE_URL,
-                maxAttempts: s.maxAttempts,
-                timeoutMs: s.timeoutMs,
-                ...(deps.sleep ? { sleep: deps.sleep } : {}),
-                ...(deps.now ? { now: deps.now } : {}),
-                ...(deps.random ? { random: deps.random } : {}),
-              });
+              claude ??= new ClaudeWriter(forcedToolOptions(apiKey, s, env, deps));
               ctx.progress(0, `writing ${atom.id} with ${s.model}`);
               const written = await claude.write(inputs, hash, ctx.signal);
               script = written.script;

