@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { VideoScript } from "../../shared/models.ts";
-import { clip, parseBody, speakable, writeOffline } from "../../worker/agents/offline.ts";
+import { clip, parseBody, writeOffline } from "../../worker/agents/offline.ts";
+import { spokenForm } from "../../worker/media/spoken.ts";
 import { PROMPT_VERSION } from "../../worker/agents/prompt.ts";
 import { inputFor, starterKb } from "./helpers.ts";
 
@@ -26,7 +27,7 @@ describe("the offline writer", () => {
       expect(script.provenance).toEqual({ sourceHash: `hash-${atom.id}`, writer: "offline", model: null, promptVersion: PROMPT_VERSION });
       const headings = [...atom.body.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
       expect(script.sections.map((s) => s.heading)).toEqual(atom.safetyNotes.length ? [...headings, "Safety"] : headings);
-      expect(script.hook).toBe(speakable(atom.summary));
+      expect(script.hook).toBe(atom.summary);
       expect(script.youtube.description).toContain(atom.sources[0]!.title);
       expect(script.estimatedDurationSec).toBeGreaterThan(30);
     }
@@ -46,14 +47,15 @@ describe("the offline writer", () => {
     expect(script.youtube.description).toContain("Watch first:\n- Ladder Logic: Contacts and Coils");
   });
 
-  it("speaks units and symbols as words in the narration but keeps them on screen", async () => {
-    expect(speakable("A coil on 24 V DC draws 0.1 A: 24 / 0.1 = 240 ohms, P = I^2 x R, 4-20 mA, 250 ms, 50%")).toBe(
-      "A coil on 24 volts DC draws 0.1 amps: 24 divided by 0.1 equals 240 ohms, P equals I squared times R, 4-20 milliamps, 250 milliseconds, 50 percent",
-    );
+  it("keeps units and symbols written in the narration (captions show them) and the voice says them as words", async () => {
     const kb = await starterKb();
     const example = writeOffline(inputFor(kb, "ohms-law"), "h").sections.find((s) => s.heading === "A worked example")!;
-    expect(example.narration).toContain("draws 0.1 amps");
+    expect(example.narration).toContain("draws 0.1 A.");
     expect(example.bullets).toContain("24 V / 0.1 A = 240 ohms");
+    expect(spokenForm("A coil on 24 V DC draws 0.1 A: 24 / 0.1 = 240 ohms, P = I^2 x R, 4-20 mA, 250 ms, 50%").text).toBe(
+      "A coil on twenty-four volts DC draws zero point one amps: twenty-four divided by zero point one equals two hundred forty ohms, P equals I squared times R, four to twenty milliamps, two hundred fifty milliseconds, fifty percent",
+    );
+    expect(spokenForm("Ten coils need 1 A from the supply.").text).toBe("Ten coils need one amp from the supply.");
   });
 
   it("clips long bullets at a word boundary", () => {

@@ -29,27 +29,6 @@ export function plainText(md: string): string {
     .trim();
 }
 
-/** Units and symbols a text-to-speech voice would misread, as words. Applied to spoken text only, never to bullets. */
-const SPOKEN: Array<[RegExp, string]> = [
-  [/(\d)\s?mA\b/g, "$1 milliamps"],
-  [/(\d)\s?ms\b/g, "$1 milliseconds"],
-  [/(\d)\s?V\b/g, "$1 volts"],
-  [/(\d)\s?A\b/g, "$1 amps"],
-  [/(\d)\s?W\b/g, "$1 watts"],
-  [/(\d)\s?%/g, "$1 percent"],
-  [/\^2\b/g, " squared"],
-  [/ = /g, " equals "],
-  [/ x /g, " times "],
-  [/ \/ /g, " divided by "],
-  [/ \+ /g, " plus "],
-  [/ - (?=[\w(])/g, " minus "],
-];
-
-/** Spoken form of a narration sentence: `24 V / 0.1 A = 240 ohms` → `24 volts divided by 0.1 amps equals 240 ohms`. */
-export function speakable(text: string): string {
-  return SPOKEN.reduce((t, [re, to]) => t.replace(re, to), text);
-}
-
 /** Shortens at a word boundary, with an ellipsis, so bullets fit the slide limit. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -143,7 +122,7 @@ function toSection(raw: RawSection, atom: Pick<PLCAtom, "visuals">): ScriptSecti
   const bullets = raw.bullets.length
     ? raw.bullets.slice(0, MAX_BULLETS).map((b) => clip(b, MAX_BULLET_CHARS))
     : sentences(narration).slice(0, 3).map((b) => clip(b, DERIVED_BULLET_CHARS));
-  const section: ScriptSection = { heading: clip(raw.heading, 100), narration: speakable(narration), bullets };
+  const section: ScriptSection = { heading: clip(raw.heading, 100), narration, bullets };
   if (raw.visual) section.visualHint = clip(raw.visual, 300);
   const visual = deriveVisual(raw, atom);
   if (visual) section.visual = visual;
@@ -189,7 +168,7 @@ export function offlineShort(atom: PLCAtom, first: ScriptSection | undefined): S
   }
   return {
     title: clip(atom.title, 90),
-    hook: clip(speakable(sentences(plainText(atom.summary))[0] ?? atom.summary), 160),
+    hook: clip(sentences(plainText(atom.summary))[0] ?? atom.summary, 160),
     narration: clip(body.join(" "), 700),
     ending: clip(`That is the core of ${atom.title}. The full lesson is linked below.`, 200),
     ...(first.visual ? { visual: first.visual } : {}),
@@ -203,14 +182,14 @@ export function offlineDraft(input: WriterInput): ScriptDraft {
   if (atom.safetyNotes.length) {
     sections.push({
       heading: "Safety",
-      narration: speakable(atom.safetyNotes.map(plainText).join(" ")),
+      narration: atom.safetyNotes.map(plainText).join(" "),
       bullets: atom.safetyNotes.slice(0, MAX_BULLETS).map((n) => clip(plainText(n), MAX_BULLET_CHARS)),
     });
   }
   const kept = sections.length > MAX_SECTIONS ? [...sections.slice(0, MAX_SECTIONS - 1), sections.at(-1)!] : sections;
   const next = input.courses.find((c) => c.next)?.next;
   const outro = [
-    `That was ${atom.title}: ${speakable(atom.summary)}`,
+    `That was ${atom.title}: ${atom.summary}`,
     next ? `Next lesson: ${next.title}.` : "",
     "The sources for this lesson are listed in the description.",
   ]
@@ -220,7 +199,7 @@ export function offlineDraft(input: WriterInput): ScriptDraft {
   const short = offlineShort(atom, kept.find((s) => s.visual) ?? kept[0]);
   return {
     title: clip(atom.title, 120),
-    hook: speakable(atom.summary),
+    hook: atom.summary,
     sections: kept,
     outro,
     ...(short ? { short } : {}),

@@ -110,7 +110,8 @@ function speakCore(core: string, prev: string | undefined, next: string | undefi
   if (range && (!range[3] || UNITS[range[3]])) {
     return `${numberWords(range[1]!)} to ${numberWords(range[2]!)}${range[3] ? ` ${unitName(range[3], range[2]!)}` : ""}`;
   }
-  if (prev !== undefined && /^[-+−]?\d+(?:\.\d+)?$/.test(prev) && UNITS[core]) {
+  // A unit after a number or a range ("24 V", "4-20 mA") is said in full.
+  if (prev !== undefined && /^[-+−]?\d+(?:\.\d+)?(?:[-–]\d+(?:\.\d+)?)?$/.test(prev) && UNITS[core]) {
     return unitName(core, prev);
   }
   if (OPERATORS[core] && prev !== undefined && next !== undefined) return OPERATORS[core]!;
