@@ -38,3 +38,15 @@ describe("captions", () => {
     expect(parseCueTimes(vtt).map((c) => [c.start, c.end])).toEqual(parseCueTimes(srt).map((c) => [c.start, c.end]));
   });
 });
+
+describe("cues a viewer can follow in time", () => {
+  it("splits a short written sentence that takes long to say, so no cue stays up for 11 s", () => {
+    // "24 / 0.1 = 240 ohms" is short on screen but long spoken: each written word takes 0.9 s here.
+    const text = "Its resistance is 24 / 0.1 = 240 ohms, and it uses 24 x 0.1 = 2.4 W.";
+    const n = text.split(" ").length;
+    const words = Array.from({ length: n }, (_, i) => [i * 0.9, i * 0.9 + 0.8] as [number, number]);
+    const cues = buildCues([{ text, durationSec: n * 0.9, words }], { maxChars: 42, maxLines: 2 });
+    expect(cues.length).toBeGreaterThan(1);
+    for (const c of cues) expect(c.end - c.start).toBeLessThan(9);
+  });
+});

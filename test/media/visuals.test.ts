@@ -165,3 +165,12 @@ describe("renderer details a viewer would notice", () => {
     expect(visualSvg(v, box, 1, theme)).toContain('orient="auto"');
   });
 });
+
+describe("boxes without arrows", () => {
+  it("lays a set of parts out as a grid that fills the box, not a column at its edge", () => {
+    const v = Visual.parse({ kind: "flow", nodes: ["Power supply", "CPU", "Input modules", "Output modules"].map((label, i) => ({ id: `n${i}`, label })), edges: [] });
+    const tall = { x: 0, y: 0, width: 900, height: 1000 };
+    const xs = [...visualSvg(v, tall, 3, theme).matchAll(/<rect x="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(300);
+  });
+});

@@ -47,6 +47,9 @@ type ClipText = Pick<NarrationClip, "text" | "durationSec"> & { words?: Narratio
 const PER_CUE = 2;
 const TWO_WORDS = 3;
 const TOO_SHORT = 10;
+/** A cue on screen longer than this reads as stuck (written units are short, their speech long): each second over costs. */
+const MAX_ON_SCREEN_SEC = 6;
+const TOO_LONG_PER_SEC = 3;
 const SENTENCE_INSIDE = 1.5;
 /** A cue that starts with the last word or two of the sentence before reads badly. */
 const ORPHAN_TAIL = 4;
@@ -134,7 +137,7 @@ function clipCues(clip: ClipText, o: Required<CueOptions>): { from: number; to: 
         if (firstEnd < 0) firstEnd = k;
       }
       const orphan = firstEnd >= 0 && firstEnd - i < 2 && i > 0 && !ends[i - 1] ? ORPHAN_TAIL : 0;
-      const cost = prev.cost + PER_CUE + endCost * CUE_BREAK_WEIGHT + orphan + split.cost + (count === 2 ? TWO_WORDS : 0) + (onScreen < o.minSec ? TOO_SHORT : 0) + inside * SENTENCE_INSIDE;
+      const cost = prev.cost + PER_CUE + endCost * CUE_BREAK_WEIGHT + orphan + split.cost + (count === 2 ? TWO_WORDS : 0) + (onScreen < o.minSec ? TOO_SHORT : 0) + Math.max(0, onScreen - MAX_ON_SCREEN_SEC) * TOO_LONG_PER_SEC + inside * SENTENCE_INSIDE;
       if (cost < best[j]!.cost) best[j] = { cost, from: i, lines: split.lines.map((l) => l.map((k) => k + i)) };
     }
   }

@@ -34,11 +34,14 @@ function lines(label: string, chars: number): string[] {
 
 /** SVG of the diagram with the first `step + 1` nodes (and the edges between them) shown. */
 export function flowSvg(v: FlowVisual, box: Box, step: number, t: VisualTheme): string {
-  const layer = layers(v);
+  // Boxes without arrows are a set of parts, not a flow: a grid that fills the box, in rows.
+  const grid = v.edges.length === 0;
+  const perRow = Math.max(1, Math.round(Math.sqrt((v.nodes.length * box.width) / Math.max(1, box.height))));
+  const layer = grid ? new Map(v.nodes.map((n, i) => [n.id, Math.floor(i / perRow)])) : layers(v);
   const nLayers = Math.max(...layer.values()) + 1;
   const byLayer: string[][] = Array.from({ length: nLayers }, () => []);
   for (const n of v.nodes) byLayer[layer.get(n.id)!]!.push(n.id);
-  const across = v.direction === "right";
+  const across = !grid && v.direction === "right";
   const mainLen = across ? box.width : box.height;
   const crossLen = across ? box.height - 70 : box.width;
   const maxInLayer = Math.max(...byLayer.map((l) => l.length));
