@@ -37,6 +37,8 @@ declare global {
       KB_REQUEST_TRUSTED?: string;
       /** "true" makes published prereleases publishing jobs too (default: ignored). */
       RELEASE_INCLUDE_PRERELEASES?: string;
+      /** "Make the next N lessons": a whole number 1–1000 every sync job carries (default: every lesson). */
+      LESSONS_PER_JOB?: string;
       /** "1" enables the benchmark's bare baseline route (never set in production). */
       BENCH_ROUTES?: string;
     }

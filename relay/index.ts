@@ -6,6 +6,7 @@ import { createApp } from "./app.ts";
 import { listVar, type Env } from "./env.ts";
 import { queueStub } from "./queue/stub.ts";
 import { scheduledSyncJobs } from "./schedule.ts";
+import { eventSettings } from "./github/settings.ts";
 
 export { QueueObject } from "./queue/QueueObject.ts";
 
@@ -15,7 +16,7 @@ const app = createApp();
 export async function runScheduledSync(env: Env, now: number) {
   const queue = queueStub(env);
   const watch = { repos: listVar(env.WATCH_REPOS), branches: listVar(env.WATCH_BRANCHES) };
-  const jobs = scheduledSyncJobs(await queue.repositories(), watch, now);
+  const jobs = scheduledSyncJobs(await queue.repositories(), watch, now, eventSettings(env).lessonsPerJob);
   const results = [];
   for (const job of jobs) results.push(await queue.enqueue(job));
   return results;

@@ -13,9 +13,10 @@ export const ASSUMED_DEFAULT_BRANCH = "main";
 /**
  * The sync jobs a scheduled run enqueues: every repository seen in webhooks (filtered by
  * WATCH_REPOS when set) plus every WATCH_REPOS entry not seen yet, times its watched branches.
- * `after` is null: the worker syncs to the branch head.
+ * `after` is null: the worker syncs to the branch head. `lessonsPerJob` becomes each job's
+ * `count` ("make the next N lessons"); null = every lesson.
  */
-export function scheduledSyncJobs(seen: readonly SeenRepository[], watch: WatchConfig, now: number): EnqueueSpec[] {
+export function scheduledSyncJobs(seen: readonly SeenRepository[], watch: WatchConfig, now: number, lessonsPerJob: number | null = null): EnqueueSpec[] {
   const repos = new Map<string, SeenRepository>();
   for (const r of seen) {
     if (isWatchedRepo(r.repository, watch) && isRepositoryName(r.repository)) repos.set(r.repository.toLowerCase(), r);
@@ -47,6 +48,7 @@ export function scheduledSyncJobs(seen: readonly SeenRepository[], watch: WatchC
         deliveryIds: [],
         receivedAt: now,
         coalesced: 1,
+        ...(lessonsPerJob ? { count: lessonsPerJob } : {}),
       };
       jobs.push({ type: SYNC_JOB_TYPE, payload, coalesceKey: syncCoalesceKey(repo.repository, branch) });
     }

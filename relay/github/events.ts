@@ -78,7 +78,7 @@ export function routeEvent(event: string, body: unknown, facts: DeliveryFacts, c
   return handler(body, facts, config);
 }
 
-function mapPush(body: unknown, facts: DeliveryFacts, watch: WatchConfig): EventOutcome {
+function mapPush(body: unknown, facts: DeliveryFacts, watch: EventConfig): EventOutcome {
   const parsed = PushBody.safeParse(body);
   if (!parsed.success) return { kind: "invalid", reason: `push body lacks ${describeIssues(parsed.error)}` };
   const push = parsed.data;
@@ -118,6 +118,7 @@ function mapPush(body: unknown, facts: DeliveryFacts, watch: WatchConfig): Event
     deliveryIds: [facts.deliveryId],
     receivedAt: facts.receivedAt,
     coalesced: 1,
+    ...(watch.settings?.lessonsPerJob ? { count: watch.settings.lessonsPerJob } : {}),
   };
   return {
     kind: "job",

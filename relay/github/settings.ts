@@ -14,6 +14,11 @@ export interface EventSettings {
   kbRequestTrusted: readonly string[];
   /** Whether a published prerelease becomes a publishing job too. */
   includePrereleases: boolean;
+  /**
+   * "Make the next N lessons": the `count` every sync job (push and scheduled) carries, so an
+   * owner spreads production and model spend over time; null = every lesson at once.
+   */
+  lessonsPerJob: number | null;
 }
 
 export const DEFAULT_EVENT_SETTINGS: EventSettings = {
@@ -21,6 +26,7 @@ export const DEFAULT_EVENT_SETTINGS: EventSettings = {
   // On a public repository anyone can open an issue, and each request spends model tokens.
   kbRequestTrusted: ["OWNER", "MEMBER", "COLLABORATOR"],
   includePrereleases: false,
+  lessonsPerJob: null,
 };
 
 /** The variables these settings are read from (a subset of the relay's `Env`). */
@@ -28,6 +34,7 @@ export interface EventVars {
   KB_REQUEST_LABEL?: string;
   KB_REQUEST_TRUSTED?: string;
   RELEASE_INCLUDE_PRERELEASES?: string;
+  LESSONS_PER_JOB?: string;
 }
 
 /** The settings from the variables; unset or empty ones take the defaults. */
@@ -41,7 +48,16 @@ export function eventSettings(vars: EventVars): EventSettings {
     kbRequestLabel: label ? label : DEFAULT_EVENT_SETTINGS.kbRequestLabel,
     kbRequestTrusted: trusted.length > 0 ? trusted : DEFAULT_EVENT_SETTINGS.kbRequestTrusted,
     includePrereleases: isTrue(vars.RELEASE_INCLUDE_PRERELEASES),
+    lessonsPerJob: lessonsPerJob(vars.LESSONS_PER_JOB),
   };
+}
+
+/** A whole number from 1 to 1000 (the sync payload's bounds); anything else means every lesson. */
+function lessonsPerJob(value: string | undefined): number | null {
+  const text = (value ?? "").trim();
+  if (!/^\d{1,4}$/.test(text)) return null;
+  const n = Number(text);
+  return n >= 1 && n <= 1000 ? n : null;
 }
 
 /** "true", "1", "yes" or "on" (any case); anything else is false. */

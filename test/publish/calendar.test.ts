@@ -108,7 +108,7 @@ describe("calendarLessons", () => {
 
 describe("nextLessonsToMake (a sync job's count)", () => {
   test("takes the first N not made yet, in course order, atoms in no course last", async () => {
-    const { nextLessonsToMake } = await import("../../worker/publish/calendar.ts");
+    const { nextLessonsToMake } = await import("../../worker/pipeline/lesson-count.ts");
     const courses = [
       { id: "b-advanced", modules: [{ atoms: ["pid", "ohms-law"] }] },
       { id: "a-basics", modules: [{ atoms: ["what-is-a-plc", "ohms-law"] }, { atoms: ["ton-timer"] }] },

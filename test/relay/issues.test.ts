@@ -226,7 +226,7 @@ describe("the request settings", () => {
   const opened = JSON.parse(issue("opened", { labels: ["Atom Request"], association: "CONTRIBUTOR" }));
 
   it("read KB_REQUEST_LABEL and KB_REQUEST_TRUSTED, with the defaults when unset or empty", () => {
-    expect(eventSettings({})).toEqual({ kbRequestLabel: "kb-request", kbRequestTrusted: ["OWNER", "MEMBER", "COLLABORATOR"], includePrereleases: false });
+    expect(eventSettings({})).toEqual({ kbRequestLabel: "kb-request", kbRequestTrusted: ["OWNER", "MEMBER", "COLLABORATOR"], includePrereleases: false, lessonsPerJob: null });
     expect(eventSettings({ KB_REQUEST_LABEL: " ", KB_REQUEST_TRUSTED: "" }).kbRequestLabel).toBe("kb-request");
     const custom = eventSettings({ KB_REQUEST_LABEL: "atom request", KB_REQUEST_TRUSTED: "owner, contributor" });
     expect(custom).toMatchObject({ kbRequestLabel: "atom request", kbRequestTrusted: ["OWNER", "CONTRIBUTOR"] });

@@ -11,6 +11,7 @@ import {
   nextAfterFailure,
 } from "../../relay/queue/rules.ts";
 import { scheduledSyncJobs } from "../../relay/schedule.ts";
+import { eventSettings } from "../../relay/github/settings.ts";
 import { sign } from "./helpers.ts";
 
 const facts = { deliveryId: "d1", receivedAt: 1 };
@@ -115,5 +116,27 @@ describe("scheduled sync targets", () => {
     expect(jobs.map((j) => j.payload)).toEqual([
       expect.objectContaining({ repository: "me/other", cloneUrl: "https://github.com/me/other.git", branch: "main" }),
     ]);
+  });
+});
+
+describe("LESSONS_PER_JOB (make the next N lessons)", () => {
+  const seen = [{ repository: "me/kb", cloneUrl: "https://github.com/me/kb.git", defaultBranch: "main" }];
+
+  it("is read as a whole number from 1 to 1000; anything else means every lesson", () => {
+    expect(eventSettings({ LESSONS_PER_JOB: " 3 " }).lessonsPerJob).toBe(3);
+    for (const bad of ["", "0", "-2", "2.5", "1001", "three"]) expect(eventSettings({ LESSONS_PER_JOB: bad }).lessonsPerJob).toBeNull();
+  });
+
+  it("becomes the count of every push job and every scheduled sync", () => {
+    const settings = eventSettings({ LESSONS_PER_JOB: "2" });
+    const push = routeEvent("push", JSON.parse(pushNewBranch), facts, { ...all, settings });
+    expect(push).toMatchObject({ kind: "job", job: { payload: { trigger: "push", count: 2 } } });
+    expect(scheduledSyncJobs(seen, all, 5, 2)[0]!.payload).toMatchObject({ trigger: "schedule", count: 2 });
+  });
+
+  it("leaves the count out when unset, so a job makes every lesson", () => {
+    const push = routeEvent("push", JSON.parse(pushNewBranch), facts, all);
+    expect(push.kind === "job" && "count" in push.job.payload).toBe(false);
+    expect("count" in scheduledSyncJobs(seen, all, 5)[0]!.payload).toBe(false);
   });
 });

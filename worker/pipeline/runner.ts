@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import type { Job, JobResult, Progress, StepReport } from "../../shared/jobs.ts";
 import type { Ledger, StepId } from "../ledger.ts";
 import { assemblePlan, decideStep, depsOf } from "./plan.ts";
+import { requestedCount, selectLessons } from "./lesson-count.ts";
 import {
   StepError,
   type KnowledgeBase,
@@ -87,9 +88,22 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineOutcom
     return fail(e, "kb-load");
   }
 
+  // "Make the next N lessons": the lessons made so far plus the next N in course order.
+  let only: Set<string> | undefined;
+  const count = requestedCount(o.job);
+  if (kb && count !== null) {
+    const made = new Set(o.ledger.listStepRuns({ kind: "publish", repository }).flatMap((r) => (r.state === "done" ? [r.key.replace(/^publish:/, "")] : [])));
+    const pick = selectLessons(kb, made, count);
+    only = pick.only;
+    o.log.info(
+      `count ${count}: ${pick.fresh.length ? `new lessons ${pick.fresh.join(", ")}` : "no lesson left to make"}; ${pick.waiting} wait for a later job`,
+      { fresh: pick.fresh, waiting: pick.waiting },
+    );
+  }
+
   let plan;
   try {
-    plan = assemblePlan(o.stages, { snapshot: o.snapshot, kb, settings: o.settings, job: o.job });
+    plan = assemblePlan(o.stages, { snapshot: o.snapshot, kb, settings: o.settings, job: o.job, ...(only ? { only } : {}) });
   } catch (e) {
     return fail(e instanceof StepError ? e : new StepError(`planning failed: ${(e as Error).message}`, false));
   }

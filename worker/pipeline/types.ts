@@ -143,6 +143,11 @@ export interface Stage {
  *  - `publish:<atom>` (publish): `external.videoId` (+ `playlistId`); `data` = { url, privacy, publishAt? }.
  */
 export const stepKey = {
+  /**
+   * The atoms whose lessons this job makes (a sync job's `count`: the lessons already made plus
+   * the next N not made yet); absent = every atom. Stages that work per lesson plan only these.
+   */
+  only?: ReadonlySet<string>;
   kbCheck: () => "kb-check",
   script: (atomId: string) => `script:${atomId}`,
   narrate: (atomId: string) => `narrate:${atomId}`,

@@ -166,29 +166,3 @@ export function formatPlan(plan: CalendarPlan): string {
   for (const e of plan.entries) lines.push(`  ${e.local.replace(` ${plan.timeZone}`, "")}  ${e.atomId}${e.courseId ? ` (${e.courseId})` : ""}  [${new Date(e.at).toISOString()}]`);
   return lines.join("\n");
 }
-
-/**
- * "Make the next N lessons" (a sync job's `count`): the first `count` atoms in course order
- * (courses by id, then modules and atoms in order; an atom in two courses counts once) whose
- * lesson is not made yet. Atoms in no course come last, by id.
- */
-export function nextLessonsToMake(
-  courses: readonly { id: string; modules: readonly { atoms: readonly string[] }[] }[],
-  atomIds: readonly string[],
-  isMade: (atomId: string) => boolean,
-  count: number,
-): string[] {
-  const ordered: string[] = [];
-  const seen = new Set<string>();
-  const known = new Set(atomIds);
-  for (const c of [...courses].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    for (const id of c.modules.flatMap((m) => m.atoms)) {
-      if (known.has(id) && !seen.has(id)) {
-        seen.add(id);
-        ordered.push(id);
-      }
-    }
-  }
-  for (const id of [...atomIds].sort()) if (!seen.has(id)) ordered.push(id);
-  return ordered.filter((id) => !isMade(id)).slice(0, Math.max(0, count));
-}

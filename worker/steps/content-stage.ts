@@ -128,11 +128,11 @@ export function contentStage(deps: ContentStageDeps = {}): Stage {
 
   return {
     name: "content",
-    plan({ kb, settings }): PlannedStep[] {
+    plan({ kb, settings, only }): PlannedStep[] {
       if (!kb) return [];
       const s = parseContentSettings(settings);
       const writer = chooseWriter(s, env);
-      return teachingOrder(kb).map((atom) => {
+      return teachingOrder(kb).filter((atom) => !only || only.has(atom.id)).map((atom) => {
         const inputs = scriptInputs(kb, atom, writer, s.model);
         return {
           key: stepKey.script(atom.id),

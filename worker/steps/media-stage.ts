@@ -166,7 +166,7 @@ function renderStep(atomId: string, video: VideoSettings, voice: VoiceSettings, 
 export function mediaStage(deps: MediaStageDeps = {}): Stage {
   return {
     name: "media",
-    plan({ kb, settings }): PlannedStep[] {
+    plan({ kb, settings, only }): PlannedStep[] {
       if (!kb) return [];
       let s: ReturnType<typeof mediaSettings>;
       try {
@@ -174,7 +174,7 @@ export function mediaStage(deps: MediaStageDeps = {}): Stage {
       } catch (err) {
         throw new StepError(`Invalid voice/video settings in factory.config.json: ${(err as Error).message}`, false);
       }
-      return kb.atoms.flatMap((atom) => [narrateStep(atom.id, s.voice, deps), renderStep(atom.id, s.video, s.voice, deps)]);
+      return kb.atoms.filter((atom) => !only || only.has(atom.id)).flatMap((atom) => [narrateStep(atom.id, s.voice, deps), renderStep(atom.id, s.video, s.voice, deps)]);
     },
   };
 }

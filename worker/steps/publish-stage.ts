@@ -35,11 +35,12 @@ export function publishStage(options: PublishStageOptions = {}): Stage {
   const now = options.now ?? Date.now;
   return {
     name: "publish",
-    plan({ kb, settings }) {
+    plan({ kb, settings, only }) {
       if (!kb) return [];
       const s = publishSettings(settings);
-      const steps = kb.atoms.map((atom) => publishStep(atom.id, courseOf(kb, atom.id), s, now));
-      if (s.writeback.enabled) steps.push(writebackStep(kb.atoms.map((a) => a.id), s, now));
+      const atoms = kb.atoms.filter((atom) => !only || only.has(atom.id));
+      const steps = atoms.map((atom) => publishStep(atom.id, courseOf(kb, atom.id), s, now));
+      if (s.writeback.enabled) steps.push(writebackStep(atoms.map((a) => a.id), s, now));
       return steps;
     },
   };
