@@ -125,6 +125,11 @@ export interface PlanInput {
   kb: KnowledgeBase | null;
   settings: PipelineSettings;
   job: Job | null;
+  /**
+   * The atoms whose lessons this job makes (a sync job's `count`: the lessons already made plus
+   * the next N not made yet); absent = every atom. Stages that work per lesson plan only these.
+   */
+  only?: ReadonlySet<string>;
 }
 
 /** A stage contributes steps to a plan. Pure: no I/O in plan(). */
@@ -143,11 +148,6 @@ export interface Stage {
  *  - `publish:<atom>` (publish): `external.videoId` (+ `playlistId`); `data` = { url, privacy, publishAt? }.
  */
 export const stepKey = {
-  /**
-   * The atoms whose lessons this job makes (a sync job's `count`: the lessons already made plus
-   * the next N not made yet); absent = every atom. Stages that work per lesson plan only these.
-   */
-  only?: ReadonlySet<string>;
   kbCheck: () => "kb-check",
   script: (atomId: string) => `script:${atomId}`,
   narrate: (atomId: string) => `narrate:${atomId}`,
