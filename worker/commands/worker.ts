@@ -150,8 +150,11 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
       }
       if (job.type === KB_REQUEST_JOB_TYPE) {
         const { runKbRequestJob } = await import("../github/jobs.ts");
-        control.progress({ step: "kb-request", message: "drafting the requested atom" });
-        const r = await runKbRequestJob(job, config, { dir: synced.dir, branch: synced.branch }, { now: () => new Date(clock.now()) });
+        // With ANTHROPIC_API_KEY, Claude drafts the atom (settings.content's model); else the offline draft.
+        const { kbRequestWriterFor } = await import("../github/kb-request-writer.ts");
+        const writer = kbRequestWriterFor(config.settings, process.env, { signal: control.signal });
+        control.progress({ step: "kb-request", message: `drafting the requested atom${writer ? ` with ${writer.model}` : ""}` });
+        const r = await runKbRequestJob(job, config, { dir: synced.dir, branch: synced.branch }, { now: () => new Date(clock.now()), writer });
         outcome = { kind: "completed", result: { sha: synced.sha, steps: [], ran: 1, skipped: 0, produced: [], summary: r.summary } };
         ledger.finishJob(job.id, "completed", r.summary, clock.now(), synced.sha);
         return outcome;

@@ -9,6 +9,7 @@ import type { WorkerConfig } from "../config.ts";
 import { StepError, type Logger } from "../pipeline/types.ts";
 import { type GitHubClient, GitHubError, createGitHubClient } from "./client.ts";
 import { handleKbRequest, type KbRequestResult } from "./kb-request.ts";
+import type { AtomWriter } from "./kb-request-draft.ts";
 import { DEFAULT_GITHUB_SETTINGS } from "./settings.ts";
 import { jobCommitStatus, reportCommitStatus } from "./statuses.ts";
 
@@ -58,6 +59,14 @@ export function commitStatusReporter(config: Pick<WorkerConfig, "githubToken" | 
   };
 }
 
+/** "by claude-sonnet-4-6 (1200 in + 800 out tokens) " — the job result records what the draft cost. */
+function drafterSummary(d: { by: string; model: string | null; usage?: { inputTokens: number; outputTokens: number; cacheCreationInputTokens: number; cacheReadInputTokens: number } }): string {
+  if (!d.model) return "";
+  const u = d.usage;
+  const tokens = u ? ` (${u.inputTokens} in + ${u.cacheCreationInputTokens} cache write + ${u.cacheReadInputTokens} cached + ${u.outputTokens} out tokens)` : "";
+  return d.by === "claude" ? `by ${d.model}${tokens} ` : `offline after ${d.model} failed${tokens} `;
+}
+
 /**
  * Runs a `factory.kb.request` job on a synced checkout of its repository (the handler syncs it
  * first, like any job). Throws StepError: non-retryable for a malformed payload or a missing
@@ -67,7 +76,7 @@ export async function runKbRequestJob(
   job: Pick<Job, "id" | "type" | "payload">,
   config: Pick<WorkerConfig, "githubToken" | "github">,
   checkout: { dir: string; branch: string },
-  opts: { now: () => Date; author?: { name: string; email: string }; client?: GitHubClient },
+  opts: { now: () => Date; author?: { name: string; email: string }; client?: GitHubClient; writer?: AtomWriter | null },
 ): Promise<{ summary: string; result: KbRequestResult }> {
   const parsed = KbRequestPayload.safeParse(job.payload);
   if (!parsed.success) {
@@ -83,10 +92,11 @@ export async function runKbRequestJob(
       gitToken: config.githubToken,
       author: opts.author ?? { name: "Agent Factory", email: "agent-factory@users.noreply.github.com" },
       now: opts.now,
+      ...(opts.writer ? { writer: opts.writer } : {}),
     });
     const summary =
       result.outcome === "drafted"
-        ? `KB request #${parsed.data.issue.number}: ${result.atomId} drafted in ${result.pull.url}${result.committed ? "" : " (unchanged)"}`
+        ? `KB request #${parsed.data.issue.number}: ${result.atomId} drafted ${drafterSummary(result.drafter)}in ${result.pull.url}${result.committed ? "" : " (unchanged)"}`
         : `KB request #${parsed.data.issue.number}: ${result.reason}`.slice(0, 2000);
     return { summary, result };
   } catch (e) {

@@ -5,12 +5,14 @@
  * is listed so the pull request can say so. Prerequisites are checked against kb/index.json and
  * kb/sources citations against kb/sources/index.json; unknown ones are dropped and reported.
  *
- * With an Anthropic API key, a model could write the body from the request and the cited source
- * sections instead: that path plugs in as an {@link AtomWriter} (not built yet).
+ * With an Anthropic API key, a model writes the atom from the request and the cited source
+ * sections instead: that path plugs in as an {@link AtomWriter} (./kb-request-writer.ts), with
+ * this offline draft as its starting point and its fallback.
  */
-import { AtomKind, Level, PLCAtom, Slug } from "../../shared/models.ts";
+import { type AtomIndexEntry, AtomKind, Level, PLCAtom, Slug } from "../../shared/models.ts";
 import type { SourcesIndex } from "../../shared/sources.ts";
 import type { KbRequestPayload } from "../../shared/jobs.ts";
+import type { TokenUsage } from "../agents/usage.ts";
 
 /** The issue form's fields: label (as GitHub renders it) → id. Must match kb-request-form.yml. */
 export const FORM_FIELDS: Record<string, string> = {
@@ -69,6 +71,17 @@ export interface AtomDraft {
   todos: string[];
   /** What the factory changed or dropped from the request, one line each. */
   notes: string[];
+  /** Who wrote it (the pull request says so); absent = the offline draft. */
+  drafter?: Drafter;
+}
+
+/** Who wrote a draft: a model (with what it cost) or the offline form draft. */
+export interface Drafter {
+  by: "claude" | "offline";
+  /** The model asked, also when its answer was not used (`by` is then "offline"). */
+  model: string | null;
+  usage?: TokenUsage;
+  requests?: number;
 }
 
 /** Refused requests (no usable topic or id); the message is what the issue comment says. */
@@ -174,5 +187,15 @@ export function draftAtomFromRequest(input: DraftInput): AtomDraft {
   return { atom, todos, notes };
 }
 
-/** Where a model-written draft would plug in (ANTHROPIC_API_KEY set); the offline draft is the fallback. */
-export type AtomWriter = (input: DraftInput & { offline: AtomDraft }) => Promise<AtomDraft>;
+/** What a model-backed writer is given besides the request: its starting point and where to look. */
+export interface AtomWriterInput extends DraftInput {
+  /** The offline draft: the starting point, and the answer when the model's is unusable. */
+  offline: AtomDraft;
+  /** The knowledge base's index lines (kb/index.json of the base branch): never whole atoms. */
+  index: readonly AtomIndexEntry[];
+  /** The checkout, for opening cited source sections one at a time. */
+  repoDir: string;
+}
+
+/** Where a model-written draft plugs in (ANTHROPIC_API_KEY set); the offline draft is the fallback. */
+export type AtomWriter = (input: AtomWriterInput) => Promise<AtomDraft>;

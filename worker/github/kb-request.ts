@@ -11,12 +11,12 @@
 import { simpleGit } from "simple-git";
 import type { KbRequestPayload } from "../../shared/jobs.ts";
 import { SOURCES_INDEX_FILE, SourcesIndex } from "../../shared/sources.ts";
-import { INDEX_FILE, indexText } from "../kb/index.ts";
+import { INDEX_FILE, buildIndex, indexText } from "../kb/index.ts";
 import { ATOMS_DIR, COURSES_DIR } from "../kb/load.ts";
 import { type KbFile, formatProblems, validateKnowledgeBase } from "../kb/validate.ts";
 import { type GitHubClient, GitHubError, describeGitHubError, splitRepo } from "./client.ts";
 import { commitOnto, fetchBranch, pushCommit } from "./branch-commit.ts";
-import { type AtomDraft, type AtomWriter, DraftError, draftAtomFromRequest } from "./kb-request-draft.ts";
+import { type AtomDraft, type AtomWriter, type Drafter, DraftError, draftAtomFromRequest } from "./kb-request-draft.ts";
 
 export interface KbRequestDeps {
   client: GitHubClient;
@@ -47,6 +47,8 @@ export type KbRequestResult =
       comment: { id: number; created: boolean };
       todos: string[];
       notes: string[];
+      /** Who wrote the atom (a model, with its usage, or the offline draft). */
+      drafter: Drafter;
     }
   | { outcome: "refused" | "left-alone"; reason: string; branch: string; comment: { id: number; created: boolean } };
 
@@ -76,16 +78,34 @@ async function readKbAt(repoDir: string, commit: string): Promise<{ atoms: KbFil
   return { atoms, courses, sources, hasIndex: names.includes(INDEX_FILE) };
 }
 
+const OFFLINE: Drafter = { by: "offline", model: null };
+
+/** One line naming the writer, for the pull request. */
+export function drafterLine(d: Drafter): string {
+  if (d.by === "claude") return `Writer: **${d.model}** (Claude) wrote the atom from the request, the KB index and the cited source sections.`;
+  if (d.model) return `Writer: the offline draft from the form's answers (${d.model} was asked, but its draft was not used: see the notes).`;
+  return "Writer: the offline draft from the form's answers (no ANTHROPIC_API_KEY, so no model was asked).";
+}
+
 function pullBody(req: KbRequestPayload, draft: AtomDraft, path: string): string {
   const n = req.issue.number;
+  const drafter = draft.drafter ?? OFFLINE;
   return [
     marker(n),
     `Drafted by Agent Factory from the request in #${n} (by @${req.issue.author}). Closes #${n}.`,
+    drafterLine(drafter),
     "",
     `**${draft.atom.title}** → \`${path}\` (${draft.atom.kind}, ${draft.atom.level}). It passes \`factory kb validate\`.`,
     "",
-    "### A person must still write",
-    ...draft.todos.map((t) => `- [ ] ${t}`),
+    ...(draft.todos.length ? ["### A person must still write", ...draft.todos.map((t) => `- [ ] ${t}`)] : []),
+    ...(drafter.by === "claude"
+      ? [
+          ...(draft.todos.length ? [""] : []),
+          "### A person must still check",
+          "- [ ] Every statement of the body against the cited sources: a model wrote it.",
+          "- [ ] The prerequisites, kind, level and safety notes.",
+        ]
+      : []),
     "",
     "Search the diff for `TODO(person)`: nothing with that marker should be merged.",
     ...(draft.notes.length ? ["", "### Notes from drafting", ...draft.notes.map((t) => `- ${t}`)] : []),
@@ -169,7 +189,7 @@ export async function handleKbRequest(req: KbRequestPayload, deps: KbRequestDeps
   try {
     const input = { request: req, knownAtoms, sources: kb.sources };
     draft = draftAtomFromRequest(input);
-    if (deps.writer) draft = await deps.writer({ ...input, offline: draft });
+    if (deps.writer) draft = await deps.writer({ ...input, offline: draft, index: buildIndex(validBase.kb).atoms, repoDir: deps.repoDir });
   } catch (e) {
     if (!(e instanceof DraftError)) throw e;
     return { outcome: "refused", reason: e.message, branch, comment: await upsertComment(deps.client, req.repository, n, e.message) };
@@ -194,7 +214,13 @@ export async function handleKbRequest(req: KbRequestPayload, deps: KbRequestDeps
     parent,
     files,
     remove,
-    message: { subject: `kb: draft ${draft.atom.id} (request #${n})`, body: `Drafted by Agent Factory from issue #${n}. A person must still write the parts marked TODO(person).` },
+    message: {
+      subject: `kb: draft ${draft.atom.id} (request #${n})`,
+      body:
+        draft.drafter?.by === "claude"
+          ? `Drafted by Agent Factory (${draft.drafter.model}) from issue #${n}. A person must still review it.`
+          : `Drafted by Agent Factory from issue #${n}. A person must still write the parts marked TODO(person).`,
+    },
     author: deps.author,
     now: deps.now(),
   });
@@ -206,10 +232,12 @@ export async function handleKbRequest(req: KbRequestPayload, deps: KbRequestDeps
     const reason = `The draft's pull request #${pull.merged.number} was merged already; the edit was pushed to \`${branch}\` but no new pull request was opened. Open one from that branch if the change is wanted.`;
     return { outcome: "left-alone", reason, branch, comment: await upsertComment(deps.client, req.repository, n, reason) };
   }
+  const drafter = draft.drafter ?? OFFLINE;
+  const still = `A person must still write ${draft.todos.length} part${draft.todos.length === 1 ? "" : "s"} (listed in the pull request).`;
   const text = [
-    `Drafted the atom \`${draft.atom.id}\` in ${pull.url} (branch \`${branch}\`).`,
-    `A person must still write ${draft.todos.length} part${draft.todos.length === 1 ? "" : "s"} (listed in the pull request). Editing this issue updates the same pull request.`,
+    `Drafted the atom \`${draft.atom.id}\` in ${pull.url} (branch \`${branch}\`)${drafter.by === "claude" ? ` with ${drafter.model}` : ""}.`,
+    `${drafter.by === "claude" && !draft.todos.length ? "Review it against the cited sources before merging." : still} Editing this issue updates the same pull request.`,
   ].join("\n");
   const comment = await upsertComment(deps.client, req.repository, n, text);
-  return { outcome: "drafted", atomId: draft.atom.id, branch, commit, committed, pull, comment, todos: draft.todos, notes: draft.notes };
+  return { outcome: "drafted", atomId: draft.atom.id, branch, commit, committed, pull, comment, todos: draft.todos, notes: draft.notes, drafter };
 }
