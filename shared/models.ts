@@ -95,6 +95,11 @@ export const Provenance = z.object({
   model: z.string().nullable(),
   promptVersion: z.string(),
   createdAt: z.string().optional(),
+  /**
+   * What the script was made from in kb/sources/: each cited section (or whole file) and the
+   * sha256 of its text (null: it could not be opened). A later change there marks the lesson stale.
+   */
+  sources: z.array(z.object({ path: z.string(), section: z.number().int().min(1).optional(), sha256: z.string().nullable() })).optional(),
 });
 
 /**

@@ -62,14 +62,15 @@ export class ClaudeWriter {
   /**
    * Writes the script for one atom.
    * @param sourceHash the step's hash of `input`, recorded in the provenance
+   * @param sources the sources part of the prompt (index, then the cited sections); "" for none
    * @throws StepError on an invalid key, exhausted retries or two invalid answers
    */
-  async write(input: WriterInput, sourceHash: string, signal: AbortSignal): Promise<WrittenScript> {
+  async write(input: WriterInput, sourceHash: string, signal: AbortSignal, sources = ""): Promise<WrittenScript> {
     const answer = await this.client.ask<VideoScript>(
       {
         system: SYSTEM_PROMPT,
         tool: scriptTool(),
-        user: buildUserMessage(input),
+        user: buildUserMessage(input, sources),
         accept: (raw, message) => {
           try {
             const draft = ScriptDraft.parse(raw);

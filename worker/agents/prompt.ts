@@ -82,8 +82,13 @@ function courseLine(c: CoursePlace): string {
   return `- ${parts.join("; ")}`;
 }
 
-/** The per-atom user message: the atom in full, its context in one-liners. */
-export function buildUserMessage(input: WriterInput): string {
+/**
+ * The per-atom user message: the atom in full, its context in one-liners.
+ * @param sources the sources part (worker/kb/sources-prompt.ts: the sources index, then only the
+ *   sections the atom cites); "" or absent for an atom citing nothing under kb/sources/, whose
+ *   message is then exactly what it was before sources existed
+ */
+export function buildUserMessage(input: WriterInput, sources = ""): string {
   const { atom } = input;
   const lines = [
     `Write the lesson script for this knowledge atom.`,
@@ -108,6 +113,15 @@ export function buildUserMessage(input: WriterInput): string {
     ``,
     `Place in the courses:`,
     ...(input.courses.length ? input.courses.map(courseLine) : ["- not part of a course yet"]),
+    ...(sources
+      ? [
+          ``,
+          `The atom's cited sources, to check its facts and wording against (rule 1 still holds: teach only what the atom says):`,
+          `<sources>`,
+          sources,
+          `</sources>`,
+        ]
+      : []),
   ];
   return lines.join("\n");
 }

@@ -61,6 +61,13 @@ export function scriptMismatch(kb: KnowledgeBase, atomId: string, script: StepRu
   const atom = kb.atoms.find((a) => a.id === atomId);
   if (!atom) return "not in the knowledge base at the release's commit";
   const inputs = { ...scriptInputs(kb, atom, prov.data.writer, prov.data.model ?? ""), promptVersion: prov.data.promptVersion };
+  // The knowledge base at a tag is read from git objects, without kb/sources digests: for the
+  // same citations, the digests the script recorded stand in (the atom itself must still match).
+  const recorded = prov.data.sources;
+  if (inputs.sourceDigests && !kb.sources && recorded && recorded.length === inputs.sourceDigests.length) {
+    const same = inputs.sourceDigests.every((d, i) => d.path === recorded[i]!.path && d.section === recorded[i]!.section);
+    if (same) inputs.sourceDigests = recorded.map((r) => ({ path: r.path, ...(r.section !== undefined ? { section: r.section } : {}), sha256: r.sha256 }));
+  }
   return sourceHash(inputs) === prov.data.sourceHash
     ? null
     : "its latest lesson was made from other content than the release's commit (changed since, or not remade yet)";

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { KnowledgeBase } from "../pipeline/types.ts";
 import { type KbFile, type KbProblem, formatProblems, validateKnowledgeBase } from "./validate.ts";
 import { loadSimTasks } from "./validate-sim.ts";
+import { loadKbSources } from "./sources-digest.ts";
 
 export type { KbProblem } from "./validate.ts";
 export { formatProblems };
@@ -53,10 +54,12 @@ async function readJsonFiles(repoDir: string, rel: string, required: boolean, pr
 /**
  * Loads and validates the knowledge base of a checkout.
  * @param repoDir absolute path of the repository
+ * @param opts.sources also load what atoms cite in kb/sources/ (the index and the cited sections'
+ *   digests, `kb.sources`), as the pipeline plans with it; off for validation alone
  * @returns `kb` when valid (atoms and courses sorted by id), else `kb: null` and every problem
  *   found; print them with {@link formatProblems}. Only unexpected I/O errors throw.
  */
-export async function loadKnowledgeBase(repoDir: string): Promise<{ kb: KnowledgeBase | null; problems: KbProblem[] }> {
+export async function loadKnowledgeBase(repoDir: string, opts: { sources?: boolean } = {}): Promise<{ kb: KnowledgeBase | null; problems: KbProblem[] }> {
   const problems: KbProblem[] = [];
   const atomFiles = await readJsonFiles(repoDir, ATOMS_DIR, true, problems);
   const courseFiles = await readJsonFiles(repoDir, COURSES_DIR, false, problems);
@@ -64,5 +67,7 @@ export async function loadKnowledgeBase(repoDir: string): Promise<{ kb: Knowledg
   // Simulation tasks (kb/sim/) are checked with the atoms: a broken task fails the same check.
   const sim = await loadSimTasks(repoDir);
   const all = [...problems, ...result.problems, ...sim.problems];
-  return { kb: all.length ? null : result.kb, problems: all };
+  if (all.length || !result.kb) return { kb: null, problems: all };
+  const sources = opts.sources ? await loadKbSources(repoDir, result.kb.atoms) : undefined;
+  return { kb: sources ? { ...result.kb, sources } : result.kb, problems: all };
 }

@@ -9,6 +9,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Course, PLCAtom } from "../../shared/models.ts";
 import { ATOMS_DIR, COURSES_DIR, MAX_FILE_BYTES } from "./load.ts";
+import { citationDigests } from "./sources-digest.ts";
 import { type MaintenanceReport, type ReportInput, maintenanceReport } from "./sources-report.ts";
 import { type SummarizeOutcome, readSourcesIndex, summarizeSources, writeSourcesIndex } from "./sources.ts";
 
@@ -62,7 +63,8 @@ export async function runKbMaintenance(
     courses,
     index,
     changedSinceIndex: summary?.changed ?? [],
-    ...(opts.seenByLesson ? { seenByLesson: opts.seenByLesson } : {}),
+    // What the lessons saw is compared per cited section: digest the cited sections as they are now.
+    ...(opts.seenByLesson ? { seenByLesson: opts.seenByLesson, citationDigests: index ? await citationDigests(repoDir, index, atoms) : {} } : {}),
   });
   return { summary, report, wroteIndex };
 }

@@ -7,6 +7,7 @@
  */
 import type { Course, PLCAtom } from "../../shared/models.ts";
 import type { SourceProblem, SourcesIndex } from "../../shared/sources.ts";
+import { digestKey, sourceCitations } from "./sources-digest.ts";
 
 /** The parts of the KB the report reads (atoms and courses may come from a KB that fails validation). */
 export interface ReportInput {
@@ -16,10 +17,14 @@ export interface ReportInput {
   /** Sources whose sha256 changed since the previous index was written. */
   changedSinceIndex?: readonly string[];
   /**
-   * Per atom, the sha256 of each kb/sources file its lesson's script was written from (what
-   * buildSourcesPrompt returned as `opened`). When given for an atom, it decides staleness.
+   * Per atom, what its lesson's script was made from (the script's provenance.sources): by
+   * "path#n" the sha256 of a cited section's text, by path the sha256 of a file cited whole (or,
+   * from older records, of the file a cited section is in). When given for an atom, it decides
+   * staleness.
    */
-  seenByLesson?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  seenByLesson?: ReadonlyMap<string, Readonly<Record<string, string | null>>>;
+  /** The current digests of the cited sections, by "path#n" (worker/kb/sources-digest.ts). */
+  citationDigests?: Readonly<Record<string, string | null>>;
 }
 
 export interface MaintenanceReport {
@@ -28,8 +33,11 @@ export interface MaintenanceReport {
   cycles: string[][];
   uncitedSources: string[];
   brokenCitations: { atomId: string; path: string; message: string }[];
-  /** Atoms to re-make because a source they cite changed, with the paths and how it is known. */
-  staleAtoms: { atomId: string; paths: string[]; since: "lesson" | "index" }[];
+  /**
+   * Atoms to re-make because a source they cite changed, with the paths, how it is known, and
+   * (when known per section) which cited sections changed.
+   */
+  staleAtoms: { atomId: string; paths: string[]; since: "lesson" | "index"; sections?: { path: string; section: number }[] }[];
   sourceProblems: SourceProblem[];
 }
 
@@ -63,6 +71,31 @@ export function prerequisiteCycles(atoms: ReportInput["atoms"]): string[][] {
   return cycles;
 }
 
+/**
+ * The cited sources of `atom` whose digest differs from what its lesson saw. A citation the
+ * lesson did not see (the atom itself changed) or whose current digest is unknown is not counted.
+ */
+function changedSinceLesson(
+  atom: ReportInput["atoms"][number],
+  seen: Readonly<Record<string, string | null>>,
+  summaries: ReadonlyMap<string, { sha256: string }>,
+  digests: Readonly<Record<string, string | null>>,
+): { stalePaths: string[]; sections: { path: string; section: number }[] } {
+  const paths = new Set<string>();
+  const sections: { path: string; section: number }[] = [];
+  for (const c of sourceCitations(atom)) {
+    const summary = summaries.get(c.path);
+    if (!summary) continue;
+    const key = digestKey(c.path, c.section);
+    if (c.section !== undefined && key in seen) {
+      if (!(key in digests) || seen[key] === digests[key]) continue;
+      paths.add(c.path);
+      sections.push({ path: c.path, section: c.section });
+    } else if (c.path in seen && seen[c.path] !== summary.sha256) paths.add(c.path);
+  }
+  return { stalePaths: [...paths], sections };
+}
+
 /** Builds the report. */
 export function maintenanceReport(input: ReportInput): MaintenanceReport {
   const inCourse = new Set(input.courses.flatMap((c) => c.modules.flatMap((m) => m.atoms)));
@@ -86,8 +119,8 @@ export function maintenanceReport(input: ReportInput): MaintenanceReport {
     }
     const seen = input.seenByLesson?.get(atom.id);
     if (seen) {
-      const stale = paths.filter((p) => summaries.has(p) && seen[p] !== summaries.get(p)!.sha256);
-      if (stale.length) staleAtoms.push({ atomId: atom.id, paths: stale, since: "lesson" });
+      const { stalePaths, sections } = changedSinceLesson(atom, seen, summaries, input.citationDigests ?? {});
+      if (stalePaths.length) staleAtoms.push({ atomId: atom.id, paths: stalePaths, since: "lesson", ...(sections.length ? { sections } : {}) });
     } else {
       const stale = paths.filter((p) => changed.has(p));
       if (stale.length) staleAtoms.push({ atomId: atom.id, paths: stale, since: "index" });
@@ -108,6 +141,20 @@ export function reportIsClean(r: MaintenanceReport): boolean {
   return !r.unusedAtoms.length && !r.cycles.length && !r.uncitedSources.length && !r.brokenCitations.length && !r.staleAtoms.length && !r.sourceProblems.length;
 }
 
+/**
+ * One stale atom in words: "ton-timer: kb/sources/manual.md (section 3) changed since its lesson
+ * was made; it is being made again" (the pipeline re-makes it: its script step's hash changed).
+ */
+export function staleLine(s: MaintenanceReport["staleAtoms"][number]): string {
+  const what = s.paths.map((p) => {
+    const ns = (s.sections ?? []).filter((x) => x.path === p).map((x) => x.section);
+    return ns.length ? `${p} (section${ns.length > 1 ? "s" : ""} ${ns.join(", ")})` : p;
+  });
+  return s.since === "lesson"
+    ? `${s.atomId}: ${what.join(", ")} changed since its lesson was made; it is being made again`
+    : `${s.atomId}: ${what.join(", ")} changed since the previous kb/sources/index.json; its lesson should be made again`;
+}
+
 /** The report as lines for a terminal or a job summary. */
 export function formatMaintenanceReport(r: MaintenanceReport): string {
   if (reportIsClean(r)) return "KB maintenance: nothing to report.";
@@ -116,10 +163,7 @@ export function formatMaintenanceReport(r: MaintenanceReport): string {
   if (r.unusedAtoms.length) out.push(`- atoms no course uses: ${r.unusedAtoms.join(", ")}`);
   if (r.uncitedSources.length) out.push(`- sources no atom cites: ${r.uncitedSources.join(", ")}`);
   for (const b of r.brokenCitations) out.push(`- ${b.atomId} cites ${b.path}, which ${b.message}`);
-  for (const s of r.staleAtoms) {
-    const when = s.since === "lesson" ? "since its lesson was made" : "since the previous kb/sources/index.json";
-    out.push(`- ${s.atomId}: ${s.paths.join(", ")} changed ${when}; its lesson should be made again`);
-  }
+  for (const s of r.staleAtoms) out.push(`- ${staleLine(s)}`);
   for (const p of r.sourceProblems) out.push(`- source not summarized: ${p.message}`);
   return out.join("\n");
 }

@@ -60,7 +60,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineOutcom
   const artifactsDir = join(o.workDir, "artifacts");
   const reports: StepReport[] = [];
   const outputs = new Map<string, StepOutput>();
-  const result = () => summarise(o.snapshot.sha, reports);
+  const headlines: string[] = [];
+  const result = () => summarise(o.snapshot.sha, reports, headlines);
   const stopReason = () => stopReasonOf(o.stopAtBoundary) ?? stopReasonOf(o.signal);
 
   const fail = (e: unknown, step?: string): PipelineOutcome => {
@@ -155,6 +156,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineOutcom
       deps,
       recorded,
       record: (name, value) => o.ledger.record(id, name, value, now()),
+      // Oldest first, so the latest finished run of a key is the one kept.
+      doneOutputs: (kind) => new Map(o.ledger.listStepRuns({ kind, repository }).flatMap((r) => (r.state === "done" && r.output ? [[r.key, r.output] as const] : []))),
       progress: (fraction, message) =>
         o.onProgress?.({
           step: step.key.slice(0, 200),
@@ -181,6 +184,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineOutcom
     output = output ?? {};
     o.ledger.finishStep(id, output, now());
     outputs.set(step.key, output);
+    if (output.headline) headlines.push(output.headline);
     const produced = producedBy(output);
     reports.push({
       key: step.key,
@@ -204,7 +208,7 @@ function producedBy(out: StepOutput): string[] {
   ];
 }
 
-function summarise(sha: string | null, steps: StepReport[]): JobResult {
+function summarise(sha: string | null, steps: StepReport[], headlines: readonly string[] = []): JobResult {
   const ran = steps.filter((s) => s.status === "ran").length;
   const skipped = steps.filter((s) => s.status === "skipped").length;
   const produced = steps.flatMap((s) => s.produced);
@@ -212,8 +216,9 @@ function summarise(sha: string | null, steps: StepReport[]): JobResult {
   const summary =
     `${ran} step(s) ran, ${skipped} skipped as unchanged` +
     (produced.length ? `, produced ${produced.length} item(s)` : "") +
-    (failed ? `; ${failed.key} failed` : "");
-  return { sha, steps: steps.slice(0, 500), ran, skipped, produced: produced.slice(0, 1000), summary };
+    (failed ? `; ${failed.key} failed` : "") +
+    headlines.map((h) => `; ${h}`).join("");
+  return { sha, steps: steps.slice(0, 500), ran, skipped, produced: produced.slice(0, 1000), summary: summary.slice(0, 2000) };
 }
 
 function stopReasonOf(signal: AbortSignal | undefined): string | null {
@@ -226,6 +231,6 @@ function stopReasonOf(signal: AbortSignal | undefined): string | null {
 /** The real knowledge-base loader (worker/kb/load.ts) in the runner's shape. */
 export const defaultKbLoader: KbLoader = async (repoDir) => {
   const { loadKnowledgeBase, formatProblems } = await import("../kb/load.ts");
-  const { kb, problems } = await loadKnowledgeBase(repoDir);
+  const { kb, problems } = await loadKnowledgeBase(repoDir, { sources: true });
   return { kb, problems: problems.length ? formatProblems(problems) : null };
 };

@@ -15,6 +15,7 @@
  */
 import type { ChangedPaths, Job } from "../../shared/jobs.ts";
 import type { Course, PLCAtom } from "../../shared/models.ts";
+import type { SourcesIndex } from "../../shared/sources.ts";
 
 /** Structured logger: readable on a TTY, JSON lines otherwise. Fields carry jobId and step. */
 export interface Logger {
@@ -29,6 +30,18 @@ export interface Logger {
 export interface KnowledgeBase {
   atoms: PLCAtom[];
   courses: Course[];
+  /** kb/sources/ as far as atoms cite it; absent when no atom cites a file there (worker/kb/sources-digest.ts). */
+  sources?: KbSources;
+}
+
+/** The sources index and a digest of everything atoms cite in it, loaded before planning (plan() does no I/O). */
+export interface KbSources {
+  index: SourcesIndex;
+  /**
+   * sha256 of each cited section's text by "path#n", and of each file cited without a section by
+   * its path; null when the citation cannot be opened (the maintenance report says why).
+   */
+  digests: Readonly<Record<string, string | null>>;
 }
 
 /** The repository at the job's sha, as the planner sees it. */
@@ -56,6 +69,8 @@ export interface StepOutput {
   usage?: Record<string, number>;
   /** One line for the job result and the log. */
   note?: string;
+  /** A few words for the job's one-line summary (what `factory status` shows), e.g. "sources changed, re-making fault-codes". */
+  headline?: string;
 }
 
 /** Thrown by a step to fail the job with a clear message. */
@@ -98,6 +113,11 @@ export interface StepContext {
    * Read them first: they are how a step resumes instead of repeating a side effect.
    */
   recorded: Readonly<Record<string, string>>;
+  /**
+   * The latest finished output of every step of `kind` in this repository, by step key, whatever
+   * its inputs (e.g. what each lesson's script was made from). Absent where there is no ledger.
+   */
+  doneOutputs?(kind: string): ReadonlyMap<string, StepOutput>;
   /** Records a side effect in the ledger (fsync'd) before the step goes on. */
   record(name: string, value: string): void;
   /** Progress of a long step (drives the progress bar and the relay heartbeat). */

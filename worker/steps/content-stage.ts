@@ -6,7 +6,9 @@
  * the prompt version and the writer/model. So an unchanged atom hashes the same, the runner
  * skips it and it costs 0 tokens; an atom is rewritten when it changed, when a prerequisite's
  * title or summary changed, or when its place in a course changed. A prerequisite's body
- * change alone rewrites nothing.
+ * change alone rewrites nothing. An atom citing sections of kb/sources/ also hashes each cited
+ * section's text (`sourceDigests`), so an edit to a cited section rewrites it; an atom citing
+ * nothing there has no such field, and its hash is what it was before sources existed.
  *
  * Settings live at `settings.content` ({@link ContentSettings}); the API key only in the
  * environment (ANTHROPIC_API_KEY). Without a key the offline writer is used.
@@ -21,6 +23,8 @@ import { forcedToolOptions } from "../agents/forced-tool.ts";
 import { writeOffline } from "../agents/offline.ts";
 import { PROMPT_VERSION, type WriterInput } from "../agents/prompt.ts";
 import { buildIndex, coursePlaces } from "../kb/index.ts";
+import { type SourceDigest, atomSourceDigests } from "../kb/sources-digest.ts";
+import { buildSourcesPrompt } from "../kb/sources-prompt.ts";
 import { canonicalJson } from "../pipeline/plan.ts";
 import { type KnowledgeBase, type PlannedStep, type Stage, StepError, type StepOutput, stepKey } from "../pipeline/types.ts";
 
@@ -57,6 +61,8 @@ export interface ScriptStepInputs extends WriterInput {
   promptVersion: string;
   writer: "claude" | "offline";
   model: string | null;
+  /** What the atom cites in kb/sources/, as digests of the cited text; absent when it cites nothing there. */
+  sourceDigests?: SourceDigest[];
 }
 
 /** Reads `settings.content`, with a message that names the bad field. */
@@ -93,6 +99,7 @@ export function teachingOrder(kb: KnowledgeBase): PLCAtom[] {
 export function scriptInputs(kb: KnowledgeBase, atom: PLCAtom, writer: "claude" | "offline", model: string): ScriptStepInputs {
   // Prerequisites come from the index (one line each), never from their files.
   const index = new Map(buildIndex(kb).atoms.map((e) => [e.id, e] as const));
+  const sourceDigests = atomSourceDigests(kb.sources, atom);
   return {
     atom,
     prerequisites: atom.prerequisites.flatMap((id) => {
@@ -103,6 +110,7 @@ export function scriptInputs(kb: KnowledgeBase, atom: PLCAtom, writer: "claude" 
     promptVersion: PROMPT_VERSION,
     writer,
     model: writer === "claude" ? model : null,
+    ...(sourceDigests.length ? { sourceDigests } : {}),
   };
 }
 
@@ -156,10 +164,15 @@ export function contentStage(deps: ContentStageDeps = {}): Stage {
               }
               claude ??= new ClaudeWriter(forcedToolOptions(apiKey, s, env, deps));
               ctx.progress(0, `writing ${atom.id} with ${s.model}`);
-              const written = await claude.write(inputs, hash, ctx.signal);
+              // The sources index, then only the sections the atom cites (never a whole manual).
+              const sources = inputs.sourceDigests && kb.sources ? await buildSourcesPrompt(ctx.snapshot.dir, kb.sources.index, atom) : null;
+              for (const p of sources?.problems ?? []) ctx.log.warn(`${atom.id}: ${p}`);
+              const written = await claude.write(inputs, hash, ctx.signal, sources?.text ?? "");
               script = written.script;
               usage = written.usage;
             }
+            // The script says what it was made from, so a later change to a cited section marks it stale.
+            if (inputs.sourceDigests) script = { ...script, provenance: { ...script.provenance, sources: inputs.sourceDigests } };
             const rel = scriptPath(atom.id);
             await writeAtomically(join(ctx.artifactsDir, rel), `${JSON.stringify(script, null, 2)}\n`);
             ctx.progress(1);
