@@ -116,7 +116,12 @@ export const ApprovePayload = z.object({
     .max(40)
     .regex(/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/, "must be a time like 2026-12-01T15:00 or 2026-12-01T15:00:00Z")
     .optional(),
-});
+  /**
+   * Approve for the publishing calendar instead (additive): the worker's next scheduled tick
+   * gives the lesson a slot in course order. Not together with `at`.
+   */
+  calendar: z.boolean().optional(),
+}).refine((p) => !(p.calendar && p.at), { error: "give either a time (at) or calendar, not both", path: ["calendar"] });
 export type ApprovePayload = z.infer<typeof ApprovePayload>;
 
 /** The job type that has the learning agent learn one simulation task (additive): sync, then learn. */

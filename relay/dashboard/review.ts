@@ -22,7 +22,7 @@ export interface ReviewItem {
   /** "YouTube" or "local folder". */
   where: string;
   /** The newest approve job for it since it was published (queued, running or dead), if any. */
-  approval: { jobId: string; state: JobState; at: string | null } | null;
+  approval: { jobId: string; state: JobState; at: string | null; calendar?: boolean } | null;
 }
 
 const WATCH_URL = /https:\/\/(?:www\.youtube\.com\/watch\?v=|youtu\.be\/)[A-Za-z0-9_-]{6,20}(?![A-Za-z0-9_-])/;
@@ -33,12 +33,12 @@ const WATCH_URL = /https:\/\/(?:www\.youtube\.com\/watch\?v=|youtu\.be\/)[A-Za-z
  */
 export function lessonsAwaitingReview(jobs: readonly Job[]): ReviewItem[] {
   const items = new Map<string, ReviewItem>();
-  const approvals: { key: string; job: Job; at: string | null }[] = [];
+  const approvals: { key: string; job: Job; at: string | null; calendar: boolean }[] = [];
   for (const job of jobs) {
     const repository = typeof job.payload.repository === "string" ? job.payload.repository : null;
     if (job.type === APPROVE_JOB_TYPE) {
       const p = ApprovePayload.safeParse(job.payload);
-      if (p.success) approvals.push({ key: keyOf(p.data.repository ?? null, p.data.atomId), job, at: p.data.at ?? null });
+      if (p.success) approvals.push({ key: keyOf(p.data.repository ?? null, p.data.atomId), job, at: p.data.at ?? null, calendar: p.data.calendar === true });
       continue;
     }
     if (job.state !== "done") continue;
@@ -68,8 +68,8 @@ export function lessonsAwaitingReview(jobs: readonly Job[]): ReviewItem[] {
     const newest = approvals.find(
       (a) => (a.key === key || a.key === keyOf(null, item.atomId)) && a.job.createdAt >= item.publishedAt,
     );
-    if (newest?.job.state === "done" && newest.at === null) continue; // public now
-    out.push(newest ? { ...item, approval: { jobId: newest.job.id, state: newest.job.state, at: newest.at } } : item);
+    if (newest?.job.state === "done" && newest.at === null && !newest.calendar) continue; // public now
+    out.push(newest ? { ...item, approval: { jobId: newest.job.id, state: newest.job.state, at: newest.at, ...(newest.calendar ? { calendar: true } : {}) } } : item);
   }
   return out;
 }
@@ -80,7 +80,7 @@ function keyOf(repository: string | null, atomId: string): string {
 
 /** The dedupe key of an approval, so a double click (or two tabs) makes one job. */
 export function approveDedupeKey(p: ApprovePayload): string {
-  return `approve:${p.repository ?? "*"}:${p.atomId}:${p.at ?? "now"}`;
+  return `approve:${p.repository ?? "*"}:${p.atomId}:${p.at ?? (p.calendar ? "calendar" : "now")}`;
 }
 
 /** The section's HTML: a row per lesson with a one-click "Approve now" form carrying `csrf`. */
@@ -106,6 +106,7 @@ function approvalWords(item: ReviewItem): string {
   const a = item.approval;
   if (!a) return "Private: waiting for you";
   if (a.state === "dead") return `<span class="error">Approval failed: see Dead jobs</span>`;
+  if (a.state === "done" && a.calendar) return "Approved for the calendar: a scheduled tick gives it the next free slot";
   if (a.state === "done") return `Scheduled for <code>${esc(a.at)}</code>`;
   return `Approval ${a.state === "leased" ? "running" : "waiting for the worker"}`;
 }
@@ -117,5 +118,6 @@ function approveForm(item: ReviewItem, csrf: string): string {
           <input type="hidden" name="csrf" value="${esc(csrf)}">
           <input type="hidden" name="atomId" value="${esc(item.atomId)}">
           ${item.repository ? `<input type="hidden" name="repository" value="${esc(item.repository)}">` : ""}
-          <button type="submit" aria-label="Approve ${esc(item.atomId)} now">Approve now</button></form>`;
+          <button type="submit" aria-label="Approve ${esc(item.atomId)} now">Approve now</button>
+          ${item.approval?.calendar ? "" : `<button type="submit" name="calendar" value="true" aria-label="Approve ${esc(item.atomId)} for the publishing calendar">Approve for the calendar</button>`}</form>`;
 }

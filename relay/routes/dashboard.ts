@@ -148,7 +148,7 @@ dashboardRoutes.post("/dashboard/approve", async (c) => {
   return c.json({ jobId: stored.jobId, deduplicated: stored.deduplicated === true, approval: payload }, 202);
 });
 
-const APPROVE_FIELDS = ["atomId", "repository", "at"] as const;
+const APPROVE_FIELDS = ["atomId", "repository", "at", "calendar"] as const;
 
 /** The approve form's fields as an ApprovePayload (empty fields left out), or 400 listing what is wrong. */
 async function approvePayload(c: Context<DashboardEnv>): Promise<ApprovePayload> {
@@ -157,10 +157,15 @@ async function approvePayload(c: Context<DashboardEnv>): Promise<ApprovePayload>
     throw new HttpError(415, "unsupported_media_type", "Send the approve form as a form (application/x-www-form-urlencoded): use the dashboard's Approve button.");
   }
   const form = await c.req.parseBody();
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string | boolean> = {};
   for (const name of APPROVE_FIELDS) {
     const value = form[name];
     if (typeof value === "string" && value.trim() !== "") fields[name] = value.trim();
+  }
+  // The "Approve for the calendar" button sends calendar=true; anything else is not a flag.
+  if (fields.calendar !== undefined) {
+    if (fields.calendar !== "true") throw new HttpError(400, "invalid_request", 'calendar must be "true" (the dashboard\'s "Approve for the calendar" button) or left out.');
+    fields.calendar = true;
   }
   const parsed = ApprovePayload.safeParse(fields);
   if (!parsed.success) throw validationError("approval", parsed.error);

@@ -334,7 +334,7 @@ describe("runReleaseJob", () => {
   });
 
   it("schedules into the next free calendar slots when the notes say schedule", async () => {
-    const calendar = { timeZone: "Europe/Berlin", slots: [{ day: "tue" as const, time: "15:00" }, { day: "fri" as const, time: "15:00" }], perSlot: 1 };
+    const calendar = { timeZone: "Europe/Berlin", slots: [{ day: "tue" as const, time: "15:00" }, { day: "fri" as const, time: "15:00" }], perSlot: 1, takes: "approved" as const, aheadHours: 48 };
     const approve = countingApprove();
     const first = await run(release({ body: "Courses: plc-basics\nPublish: schedule" }), approve, { calendar });
     // 15:00 in Berlin is 14:00 UTC in December; the job runs on Tuesday 10:00 UTC.

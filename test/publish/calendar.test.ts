@@ -1,6 +1,6 @@
 /** The publishing calendar against an injected clock, across daylight-saving changes. */
 import { describe, expect, test } from "vitest";
-import { CalendarSettings, type CalendarLesson, dueNow, formatPlan, nextSlots, planCalendar, zonedTimeToUtc } from "../../worker/publish/calendar.ts";
+import { CalendarSettings, type CalendarLesson, formatPlan, nextSlots, planCalendar, zonedTimeToUtc } from "../../worker/publish/calendar.ts";
 
 const berlin = CalendarSettings.parse({ timeZone: "Europe/Berlin", slots: [{ day: "tue", time: "15:00" }, { day: "fri", time: "15:00" }] });
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -60,12 +60,15 @@ describe("planCalendar", () => {
     expect(planCalendar(berlin, lessons, 0, 1).entries.map((e) => e.atomId)).toEqual(["what-is-a-plc"]);
   });
 
-  test("dueNow gives what a tick publishes: slots at or before the clock, planned from the last tick", () => {
-    const lastTick = Date.parse("2026-10-23T12:00:00Z");
-    const plan = planCalendar(berlin, lessons, lastTick);
-    expect(dueNow(plan, Date.parse("2026-10-23T12:59:59Z"))).toEqual([]);
-    expect(dueNow(plan, Date.parse("2026-10-23T13:05:00Z")).map((e) => e.atomId)).toEqual(["what-is-a-plc"]);
-    expect(dueNow(plan, Date.parse("2026-10-28T00:00:00Z")).map((e) => e.atomId)).toEqual(["what-is-a-plc", "ohms-law"]);
+  test("slots already given to other lessons are passed over", () => {
+    const from = Date.parse("2026-10-21T08:00:00Z");
+    const friday = Date.parse("2026-10-23T13:00:00Z");
+    const plan = planCalendar(berlin, lessons, from, Infinity, [friday]);
+    expect(plan.entries.map((e) => [e.atomId, e.local])).toEqual([
+      ["what-is-a-plc", "tue 2026-10-27 15:00 Europe/Berlin"],
+      ["ohms-law", "fri 2026-10-30 15:00 Europe/Berlin"],
+      ["ton-timer", "tue 2026-11-03 15:00 Europe/Berlin"],
+    ]);
   });
 
   test("nothing waiting is said plainly", () => {
@@ -83,40 +86,5 @@ describe("CalendarSettings", () => {
       'slots.0.day: must be one of "mon", "tue", "wed", "thu", "fri", "sat", "sun"',
       'slots.0.time: must be a 24-hour time "HH:MM", e.g. "15:00"',
     ]);
-  });
-});
-
-describe("calendarLessons", () => {
-  test("private unscheduled lessons wait, in course order; public and scheduled ones are placed already", async () => {
-    const { calendarLessons } = await import("../../worker/commands/calendar.ts");
-    const published = [
-      { repository: "o/kb", atomId: "ton-timer", target: "youtube" as const, videoId: "v1", url: "", privacy: "private", finishedAt: 1 },
-      { repository: "o/kb", atomId: "what-is-a-plc", target: "youtube" as const, videoId: "v2", url: "", privacy: "private", finishedAt: 2 },
-      { repository: "o/kb", atomId: "ohms-law", target: "youtube" as const, videoId: "v3", url: "", privacy: "public", finishedAt: 3 },
-      { repository: "o/kb", atomId: "later", target: "youtube" as const, videoId: "v4", url: "", privacy: "private", publishAt: "2027-01-01T00:00:00Z", finishedAt: 4 },
-      { repository: "o/kb", atomId: "extra", target: "local" as const, videoId: "local:x", url: "", privacy: "private", finishedAt: 5 },
-    ];
-    const order = new Map([["what-is-a-plc", { order: 0, courseId: "basics" }], ["ton-timer", { order: 1, courseId: "basics" }]]);
-    const lessons = calendarLessons(published, order);
-    expect(lessons.map((l) => [l.atomId, l.state])).toEqual([
-      ["ton-timer", "ready"], ["what-is-a-plc", "ready"], ["ohms-law", "public"], ["later", "scheduled"], ["extra", "ready"],
-    ]);
-    const plan = planCalendar(berlin, lessons, Date.parse("2026-10-21T08:00:00Z"));
-    expect(plan.entries.map((e) => e.atomId)).toEqual(["what-is-a-plc", "ton-timer", "extra"]);
-  });
-});
-
-describe("nextLessonsToMake (a sync job's count)", () => {
-  test("takes the first N not made yet, in course order, atoms in no course last", async () => {
-    const { nextLessonsToMake } = await import("../../worker/pipeline/lesson-count.ts");
-    const courses = [
-      { id: "b-advanced", modules: [{ atoms: ["pid", "ohms-law"] }] },
-      { id: "a-basics", modules: [{ atoms: ["what-is-a-plc", "ohms-law"] }, { atoms: ["ton-timer"] }] },
-    ];
-    const atoms = ["ohms-law", "pid", "ton-timer", "what-is-a-plc", "zz-loose"];
-    const made = new Set(["what-is-a-plc"]);
-    expect(nextLessonsToMake(courses, atoms, (id) => made.has(id), 3)).toEqual(["ohms-law", "ton-timer", "pid"]);
-    expect(nextLessonsToMake(courses, atoms, (id) => made.has(id), 10)).toEqual(["ohms-law", "ton-timer", "pid", "zz-loose"]);
-    expect(nextLessonsToMake(courses, atoms, () => true, 3)).toEqual([]);
   });
 });

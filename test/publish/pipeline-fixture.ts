@@ -73,6 +73,8 @@ export async function runOnce(o: {
   settings: Record<string, unknown>;
   /** The content repository checkout (default: workDir). */
   repoDir?: string;
+  /** The repository the ledger files the lesson under (default "local", as a local run). */
+  repository?: string;
   now?: () => number;
   signal?: AbortSignal;
 }): Promise<PipelineOutcome> {
@@ -80,7 +82,7 @@ export async function runOnce(o: {
   try {
     return await runPipeline({
       job: null,
-      snapshot: { dir: o.repoDir ?? o.workDir, sha: null, repository: "local", branch: "main", changes: null },
+      snapshot: { dir: o.repoDir ?? o.workDir, sha: null, repository: o.repository ?? "local", branch: "main", changes: null },
       stages: [upstreamStage, publishStage(o.now ? { now: o.now } : {})],
       ledger,
       settings: o.settings,

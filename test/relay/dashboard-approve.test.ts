@@ -147,6 +147,34 @@ describe("the Awaiting review section", () => {
     expect(await reviewSection(cookie)).toContain("No recently published lesson waits for review");
   });
 
+  it("offers Approve for the calendar, which queues a calendar approval and keeps the lesson listed as approved for the calendar", async () => {
+    await publishedBy("ohms-law", "published locally to /srv/out/ohms-law (private)", ["videoId=local:plc/ohms-law", "localFolder=/srv/out"]);
+    const { cookie, csrf } = await signedIn();
+    expect(await reviewSection(cookie)).toContain('name="calendar" value="true"');
+    const res = await approve({ atomId: "ohms-law", repository: "acme/lessons", calendar: "true" }, { cookie, csrf, script: true });
+    expect(res.status).toBe(202);
+    expect((await json(res)).approval).toEqual({ atomId: "ohms-law", repository: "acme/lessons", calendar: true });
+    const l = await lease();
+    expect(l.job.payload).toEqual({ atomId: "ohms-law", repository: "acme/lessons", calendar: true });
+    await api("POST", `/v1/jobs/${l.job.id}/complete`, { leaseToken: l.lease.token, result: { summary: "ohms-law: approved for the calendar" } });
+    const after = await reviewSection(cookie);
+    expect(after).toContain("Approved for the calendar");
+    // Approve now stays on offer; the calendar button does not come back.
+    expect(after).toContain("Approve now");
+    expect(after).not.toContain('name="calendar" value="true"');
+  });
+
+  it("answers 400 for a calendar flag other than true, or with a time as well, and queues nothing", async () => {
+    const { cookie, csrf } = await signedIn();
+    const flag = await approve({ atomId: "ohms-law", calendar: "yes" }, { cookie, csrf, script: true });
+    expect(flag.status).toBe(400);
+    expect((await json(flag)).message).toContain('calendar must be "true"');
+    const both = await approve({ atomId: "ohms-law", calendar: "true", at: "2099-12-01T15:00:00Z" }, { cookie, csrf, script: true });
+    expect(both.status).toBe(400);
+    expect(JSON.stringify(await json(both))).toContain("either a time (at) or calendar, not both");
+    expect(await approveJobs()).toEqual([]);
+  });
+
   it("escapes what came from the worker and links only YouTube watch URLs", () => {
     const job = (note: string, atom: string) => ({
       id: "j1",

@@ -7,7 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APPROVE_JOB_TYPE, type Job } from "../../shared/jobs.ts";
+import { APPROVE_JOB_TYPE, SYNC_JOB_TYPE, type Job } from "../../shared/jobs.ts";
+import { completeManualPayload } from "../../worker/commands/jobs.ts";
+import { CalendarSettings } from "../../worker/publish/calendar.ts";
+import { createTestRepo } from "../helpers/git.ts";
+import { kbFiles } from "./test-stages.ts";
 import { approveRequest, createJobHandler } from "../../worker/commands/worker.ts";
 import { loadConfig } from "../../worker/config.ts";
 import { Ledger } from "../../worker/ledger.ts";
@@ -18,7 +22,7 @@ import { readLocalMetadata } from "../../worker/publish/local.ts";
 import { nextPacificMidnight } from "../../worker/publish/quota.ts";
 import { FakeYouTube } from "../fakes/youtube.ts";
 import { fakeYouTubeSettings, makeLessonFiles } from "../publish/helpers.ts";
-import { ATOM, runOnce } from "../publish/pipeline-fixture.ts";
+import { ATOM, course, runOnce } from "../publish/pipeline-fixture.ts";
 
 const NOW = Date.parse("2026-11-25T10:00:00Z");
 const clock = { now: () => NOW, sleep: async () => {} };
@@ -51,19 +55,20 @@ function control(): JobControl {
   return { signal: new AbortController().signal, stopAtBoundary: new AbortController().signal, progress() {}, log: silentLogger };
 }
 
-/** Runs one approve job through the real handler with the local publisher configured. */
-function runJob(payload: Record<string, unknown>) {
+/** Runs one job (an approval unless `type` says otherwise) through the real handler with the local publisher configured. */
+function runJob(payload: Record<string, unknown>, o: { calendar?: CalendarSettings; type?: string } = {}) {
   const config = loadConfig({ env: { WORK_DIR: workDir }, cwd: workDir });
   config.settings = settings;
+  if (o.calendar) config.calendar = o.calendar;
   if (!ledger) throw new Error("publish a lesson first (published())");
-  const handle = createJobHandler(config, ledger, { log: silentLogger, clock, stages: [] });
-  return handle({ job: approveJob(payload), lease: { token: "t".repeat(20), expiresAt: NOW + 60_000 } }, control());
+  const handle = createJobHandler(config, ledger, { log: silentLogger, clock, stages: [], statuses: { start: async () => {}, finish: async () => {} } });
+  return handle({ job: { ...approveJob(payload), type: o.type ?? APPROVE_JOB_TYPE }, lease: { token: "t".repeat(20), expiresAt: NOW + 60_000 } }, control());
 }
 
 /** Publishes the fixture lesson with `s` (as the pipeline would have), then opens the worker's ledger. */
-async function published(s: Record<string, unknown>): Promise<void> {
+async function published(s: Record<string, unknown>, repository?: string): Promise<void> {
   settings = s;
-  expect((await runOnce({ workDir, settings, now: clock.now })).kind).toBe("completed");
+  expect((await runOnce({ workDir, settings, now: clock.now, ...(repository ? { repository } : {}) })).kind).toBe("completed");
   ledger = Ledger.open(join(workDir, "ledger.sqlite"));
 }
 
@@ -117,6 +122,36 @@ describe("factory.publish.approve jobs (local publisher)", () => {
     const outcome = await runJob({ atomId: "Not An Atom!" });
     expect(outcome).toMatchObject({ kind: "failed", retryable: false });
     expect(outcome.kind === "failed" && outcome.error).toMatch(/atomId: must be an atom id/);
+  });
+});
+
+describe("the publishing calendar in the worker (local publisher)", () => {
+  // Wednesday 2026-11-25 11:00 in Berlin: Friday 15:00 lies within 72 h.
+  const berlin = CalendarSettings.parse({ timeZone: "Europe/Berlin", slots: [{ day: "fri", time: "15:00" }], aheadHours: 72 });
+  beforeEach(() => published({ publish: { target: "local", folder } }, "me/kb"));
+
+  it("an approval for the calendar waits for a scheduled tick, which schedules the lesson into the next slot", async () => {
+    const repo = createTestRepo(undefined, { files: { ...kbFiles([ATOM]), "kb/courses/plc-basics.json": JSON.stringify(course) } });
+    const approval = await runJob({ repository: "me/kb", atomId: ATOM, calendar: true }, { calendar: berlin });
+    expect(approval).toMatchObject({ kind: "completed", result: { summary: expect.stringMatching(/^ohms-law: approved for the calendar; the next scheduled tick/) } });
+    const lessonFolder = join(folder, "plc-basics", ATOM);
+    expect(await readLocalMetadata(lessonFolder)).toMatchObject({ privacy: "private" });
+    expect((await readLocalMetadata(lessonFolder))!.publishAt).toBeUndefined();
+
+    const tick = { ...completeManualPayload(SYNC_JOB_TYPE, { repository: "me/kb", cloneUrl: repo.bare }, NOW), trigger: "schedule" };
+    const out = await runJob(tick, { calendar: berlin, type: SYNC_JOB_TYPE });
+    expect(out).toMatchObject({ kind: "completed", result: { summary: expect.stringContaining("calendar: scheduled ohms-law for 2026-11-27 15:00 Europe/Berlin") } });
+    expect(await readLocalMetadata(lessonFolder)).toMatchObject({ privacy: "private", publishAt: "2026-11-27T14:00:00.000Z" });
+
+    // A push (or a second tick) changes nothing more.
+    await runJob(tick, { calendar: berlin, type: SYNC_JOB_TYPE });
+    expect(await readLocalMetadata(lessonFolder)).toMatchObject({ publishAt: "2026-11-27T14:00:00.000Z" });
+  });
+
+  it("an approval for the calendar fails without retries, saying what to add, when no calendar is set", async () => {
+    const out = await runJob({ repository: "me/kb", atomId: ATOM, calendar: true });
+    expect(out).toMatchObject({ kind: "failed", retryable: false });
+    expect(out.kind === "failed" && out.error).toMatch(/No publishing calendar is set.*add "calendar" to factory.config.json/);
   });
 });
 

@@ -1,56 +1,28 @@
 /**
  * `factory calendar [--json]`: what the publishing calendar (factory.config.json `calendar`)
  * would make public when. Lessons come from the ledger's publish runs (as `factory publish list`
- * reads them, without asking YouTube for their live state): private and unscheduled ones wait
- * for a slot; course order comes from kb/courses in the repository folder given (default ".").
+ * reads them, without asking YouTube for their live state) and the calendar's record of
+ * approvals and slots; course order comes from kb/courses in the repository folder given
+ * (default "."). The scheduled ticks do the scheduling (worker/publish/calendar-apply.ts).
  */
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Course } from "../../shared/models.ts";
 import { Ledger } from "../ledger.ts";
-import { COURSES_DIR } from "../kb/load.ts";
+import { releaseDecisions } from "../github/release-record.ts";
 import { type CalendarLesson, type CalendarPlan, type CalendarSettings, formatPlan, planCalendar } from "../publish/calendar.ts";
+import { calendarCandidates, SLOT_MARGIN_MS } from "../publish/calendar-apply.ts";
+import { calendarRecordPath, emptyCalendarRecord, readCalendarRecord } from "../publish/calendar-record.ts";
+import { courseOrder } from "../publish/calendar-tick.ts";
 import { type PublishedLesson, publishedLessons } from "../publish/review.ts";
 import { EXIT, configOrExit } from "./runtime.ts";
 
-/** Atom id → place in course order (courses by id, then module and atom order); unknown atoms last. */
-export async function courseOrder(repoDir: string): Promise<Map<string, { order: number; courseId: string }>> {
-  const order = new Map<string, { order: number; courseId: string }>();
-  let names: string[] = [];
-  try {
-    names = (await readdir(join(repoDir, COURSES_DIR))).filter((n) => n.endsWith(".json")).sort();
-  } catch {
-    return order;
-  }
-  for (const name of names) {
-    try {
-      const r = Course.safeParse(JSON.parse(await readFile(join(repoDir, COURSES_DIR, name), "utf8")));
-      if (!r.success) continue;
-      for (const atomId of r.data.modules.flatMap((m) => m.atoms)) {
-        if (!order.has(atomId)) order.set(atomId, { order: order.size, courseId: r.data.id });
-      }
-    } catch {
-      continue;
-    }
-  }
-  return order;
-}
-
-/** The lessons the calendar places, from the ledger's record of what was published. */
-export function calendarLessons(published: readonly PublishedLesson[], order: ReadonlyMap<string, { order: number; courseId: string }>): CalendarLesson[] {
-  return [...published]
-    .sort((a, b) => a.finishedAt - b.finishedAt)
-    .map((l, i) => {
-      const place = order.get(l.atomId);
-      const state: CalendarLesson["state"] = l.privacy === "public" ? "public" : l.publishAt ? "scheduled" : l.privacy === "private" ? "ready" : "public";
-      return { repository: l.repository, atomId: l.atomId, courseId: place?.courseId ?? null, order: place ? place.order : order.size + i, state };
-    });
-}
-
-/** The plan for the lessons in `workDir`'s ledger. */
-export async function calendarPlan(opts: { workDir: string; repoDir: string; settings: CalendarSettings; now: number; limit?: number }): Promise<CalendarPlan> {
+/**
+ * The plan for the lessons in `workDir`'s ledger: what the next scheduled ticks would give
+ * which slot, from the same lessons they take (approved for the calendar, or every private one
+ * when `takes` is "ready"), after the slots already given. No live look at YouTube.
+ */
+export async function calendarPlan(opts: { workDir: string; repoDir: string; settings: CalendarSettings; now: number; limit?: number }): Promise<CalendarPlan & { unapproved: number }> {
   const path = join(opts.workDir, "ledger.sqlite");
   let published: PublishedLesson[] = [];
   if (existsSync(path)) {
@@ -61,7 +33,20 @@ export async function calendarPlan(opts: { workDir: string; repoDir: string; set
       ledger.close();
     }
   }
-  return planCalendar(opts.settings, calendarLessons(published, await courseOrder(opts.repoDir)), opts.now, opts.limit);
+  const order = await courseOrder(opts.repoDir);
+  const lessons: CalendarLesson[] = [];
+  const taken: number[] = published.flatMap((l) => (l.publishAt ? [Date.parse(l.publishAt)] : []));
+  let unapproved = 0;
+  for (const repository of [...new Set(published.map((l) => l.repository))].sort()) {
+    const record = (await readCalendarRecord(calendarRecordPath(opts.workDir, repository))) ?? emptyCalendarRecord(repository, opts.now);
+    const picked = calendarCandidates(published.filter((l) => l.repository === repository), record, opts.settings, order);
+    unapproved += picked.unapproved;
+    for (const l of picked.candidates) lessons.push({ repository, atomId: l.atomId, courseId: order.get(l.atomId)?.courseId ?? null, order: order.get(l.atomId)?.order ?? order.size, state: "approved" });
+    taken.push(...Object.values(record.placed).map((p) => Date.parse(p.at)));
+  }
+  for (const d of await releaseDecisions(opts.workDir)) if (d.state !== "published" && d.at !== null) taken.push(d.at);
+  const future = taken.filter((t) => Number.isFinite(t) && t > opts.now);
+  return { ...planCalendar(opts.settings, lessons, opts.now + SLOT_MARGIN_MS, opts.limit, future), unapproved };
 }
 
 /** Registers `factory calendar`. */
@@ -86,6 +71,14 @@ export function registerCalendarCommand(program: Command): void {
         return void (process.exitCode = EXIT.config);
       }
       const plan = await calendarPlan({ workDir: config.workDir, repoDir: resolve(opts.repo), settings: config.calendar, now: Date.now(), ...(opts.limit ? { limit: opts.limit } : {}) });
-      console.log(opts.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+      if (opts.json) return void console.log(JSON.stringify(plan, null, 2));
+      console.log(formatPlan(plan));
+      if (plan.unapproved) {
+        console.log(
+          `${plan.unapproved} lesson(s) made and private are not approved for the calendar: approve them with "Approve for the calendar" on the dashboard ` +
+            'or `npx factory publish approve <atom> --calendar` (or set calendar.takes to "ready" to take every lesson made).',
+        );
+      }
+      console.log(`Scheduled ticks (every 6 h) schedule the lessons whose slot lies within ${config.calendar.aheadHours} h.`);
     });
 }

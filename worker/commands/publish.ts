@@ -104,6 +104,37 @@ export async function approveAllWaiting(
 }
 
 /**
+ * `approve --calendar`: one lesson, or (no atom) every lesson the ledger has as private and
+ * unscheduled, approved for the calendar in this worker's records. Calls `done` for each.
+ */
+export async function approveForCalendarCommand(
+  env: PublishCommandEnv & { config: WorkerConfig },
+  atom: string | undefined,
+  repository: string | undefined,
+  done: (l: { atomId: string; repository?: string }) => void,
+): Promise<string[]> {
+  const { approveLessonForCalendar } = await import("../publish/calendar-tick.ts");
+  const ledger = Ledger.open(join(env.workDir, "ledger.sqlite"));
+  try {
+    const base = { workDir: env.workDir, ledger, now: env.now, calendar: env.config.calendar };
+    const targets = atom
+      ? [{ atomId: atom, ...(repository ? { repository } : {}) }]
+      : publishedLessons(ledger.listStepRuns({ kind: "publish" }))
+          .filter((l) => l.privacy !== "public" && !l.publishAt && (!repository || l.repository === repository))
+          .map((l) => ({ atomId: l.atomId, repository: l.repository }));
+    if (!targets.length) return ["No lesson waits for review: nothing to approve for the calendar."];
+    const lines: string[] = [];
+    for (const t of targets) {
+      lines.push(await approveLessonForCalendar(base, t.atomId, t.repository));
+      done(t);
+    }
+    return lines;
+  } finally {
+    ledger.close();
+  }
+}
+
+/**
  * Tells the relay about approvals made here, so its dashboard stops listing them as waiting:
  * one `factory.publish.approve` job each, marked as made from the command line, which the worker
  * completes at once (the dashboard counts a done approve job as the approval). Best effort: the
@@ -113,6 +144,7 @@ export async function recordApprovalsOnRelay(
   client: Pick<RelayClient, "enqueue">,
   approved: readonly { atomId: string; repository?: string }[],
   at?: string,
+  calendar?: boolean,
 ): Promise<string | null> {
   try {
     for (const a of approved) {
@@ -120,7 +152,7 @@ export async function recordApprovalsOnRelay(
         type: APPROVE_JOB_TYPE,
         // No dedupe key: an older approval of the same lesson (a dashboard click before it was
         // published again) must not stand in for this one.
-        payload: { atomId: a.atomId, ...(a.repository ? { repository: a.repository } : {}), ...(at ? { at } : {}), approvedBy: CLI_APPROVAL_MARK },
+        payload: { atomId: a.atomId, ...(a.repository ? { repository: a.repository } : {}), ...(at ? { at } : {}), ...(calendar ? { calendar: true } : {}), approvedBy: CLI_APPROVAL_MARK },
       });
     }
     return null;
@@ -206,9 +238,14 @@ export function registerPublishCommands(program: Command): void {
     .option("--all", "approve every lesson that waits for review")
     .option("--at <time>", 'when it goes public: "2026-12-01 15:00" (local time) or an ISO time with a zone')
     .option("--repo <owner/name>", "when the atom was published from several repositories (with --all: only this one)")
-    .action(async (atom: string | undefined, opts: { all?: boolean; at?: string; repo?: string }) => {
+    .option("--calendar", "approve it for the publishing calendar: a scheduled tick gives it the next free slot in course order")
+    .action(async (atom: string | undefined, opts: { all?: boolean; at?: string; repo?: string; calendar?: boolean }) => {
       if (!atom === !opts.all) {
         console.error(atom ? "Give an atom or --all, not both." : "Name the lesson to approve (`factory publish list` shows them), or use --all.");
+        return void (process.exitCode = EXIT.config);
+      }
+      if (opts.calendar && opts.at) {
+        console.error("Give --at (a time you choose) or --calendar (the calendar's next free slot), not both.");
         return void (process.exitCode = EXIT.config);
       }
       const env = envFromConfig();
@@ -216,13 +253,15 @@ export function registerPublishCommands(program: Command): void {
       const shared = { ...(opts.at ? { at: opts.at } : {}), ...(opts.repo ? { repository: opts.repo } : {}) };
       const approved: { atomId: string; repository?: string }[] = [];
       try {
-        const lines = atom
-          ? [await approvePublished(env, atom, shared)]
-          : await approveAllWaiting(env, shared, (l) => approved.push(l));
-        if (atom) approved.push({ atomId: atom, ...(opts.repo ? { repository: opts.repo } : {}) });
+        const lines = opts.calendar
+          ? await approveForCalendarCommand(env, atom, opts.repo, (l) => approved.push(l))
+          : atom
+            ? [await approvePublished(env, atom, shared)]
+            : await approveAllWaiting(env, shared, (l) => approved.push(l));
+        if (atom && !opts.calendar) approved.push({ atomId: atom, ...(opts.repo ? { repository: opts.repo } : {}) });
         console.log(lines.join("\n"));
         if (env.config.relayUrl && env.config.workerToken && approved.length) {
-          const note = await recordApprovalsOnRelay(relayClientFor(env.config), approved, opts.at);
+          const note = await recordApprovalsOnRelay(relayClientFor(env.config), approved, opts.at, opts.calendar);
           if (note) console.log(note);
         }
       } catch (e) {

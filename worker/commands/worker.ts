@@ -174,6 +174,10 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
         now: () => clock.now(),
         onProgress: control.progress,
       });
+      // The relay's scheduled ticks are when the publishing calendar gives lessons their slots.
+      if (job.type === SYNC_JOB_TYPE && job.payload.trigger === "schedule" && config.calendar && outcome.kind !== "stopped") {
+        outcome = await withCalendarTick(outcome, { config, ledger, repoDir: synced.dir, repository: target.repository, clock, log: control.log, signal: control.signal });
+      }
     } catch (e) {
       const stopped = control.signal.aborted && !(e instanceof StepError);
       const err = e instanceof StepError ? e : null;
@@ -219,6 +223,42 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
       if (busy.get(repo) === settled) busy.delete(repo);
     }
   };
+}
+
+/**
+ * Runs the publishing calendar's tick after a scheduled sync's pipeline and folds what it did
+ * into the job's outcome: its line joins the summary; a failure of the tick fails the job with
+ * the tick's retryability (the pipeline's steps are ledger hits on the retry).
+ */
+async function withCalendarTick(
+  outcome: PipelineOutcome,
+  o: { config: WorkerConfig; ledger: Ledger; repoDir: string; repository: string; clock: Clock; log: Logger; signal: AbortSignal },
+): Promise<PipelineOutcome> {
+  const { runCalendarTick } = await import("../publish/calendar-tick.ts");
+  try {
+    const tick = await runCalendarTick({
+      repository: o.repository,
+      repoDir: o.repoDir,
+      workDir: o.config.workDir,
+      settings: o.config.settings,
+      calendar: o.config.calendar!,
+      ledger: o.ledger,
+      now: () => o.clock.now(),
+      log: o.log.child({ step: "calendar" }),
+      signal: o.signal,
+    });
+    o.log.info(tick.summary, { step: "calendar" });
+    if (outcome.kind === "failed") return { ...outcome, error: `${outcome.error}\n(${tick.summary})`.slice(0, 8000) };
+    if (outcome.kind !== "completed") return outcome;
+    const summary = [outcome.result.summary, tick.summary].filter(Boolean).join("; ").slice(0, 2000);
+    return { ...outcome, result: { ...outcome.result, summary } };
+  } catch (e) {
+    const err = e instanceof StepError ? e : null;
+    const message = `calendar: ${e instanceof Error ? e.message : String(e)}`.slice(0, 8000);
+    o.log.error(`failed: ${message}`, { step: "calendar" });
+    if (outcome.kind !== "completed") return outcome;
+    return { kind: "failed", error: message, retryable: err ? err.retryable : true, ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}), result: outcome.result };
+  }
 }
 
 /**
@@ -276,13 +316,19 @@ async function runApprove(job: Job, config: WorkerConfig, ledger: Ledger, clock:
       ledger.finishJob(job.id, "completed", note, clock.now());
       return outcome;
     }
-    // Imported on use: the publish command pulls in googleapis, which a sync-only worker never needs.
-    const { approvePublished } = await import("./publish.ts");
-    const env = { workDir: config.workDir, settings: config.settings, now: () => clock.now() };
-    const report = await approvePublished(env, req.atomId, {
-      ...(req.at ? { at: req.at } : {}),
-      ...(req.repository ? { repository: req.repository } : {}),
-    });
+    let report: string;
+    if (req.calendar) {
+      const { approveLessonForCalendar } = await import("../publish/calendar-tick.ts");
+      report = await approveLessonForCalendar({ workDir: config.workDir, ledger, now: () => clock.now(), calendar: config.calendar }, req.atomId, req.repository);
+    } else {
+      // Imported on use: the publish command pulls in googleapis, which a sync-only worker never needs.
+      const { approvePublished } = await import("./publish.ts");
+      const env = { workDir: config.workDir, settings: config.settings, now: () => clock.now() };
+      report = await approvePublished(env, req.atomId, {
+        ...(req.at ? { at: req.at } : {}),
+        ...(req.repository ? { repository: req.repository } : {}),
+      });
+    }
     log.info(report, { step: "approve" });
     const step = { key: `approve:${req.atomId}`, kind: "approve", status: "ran" as const, ms: clock.now() - started, produced: [], note: report.slice(0, 500) };
     outcome = { kind: "completed", result: { steps: [step], ran: 1, skipped: 0, produced: [], summary: report.slice(0, 2000) } };

@@ -18,8 +18,7 @@
 import { Provenance } from "../../shared/models.ts";
 import type { StepRun } from "../ledger.ts";
 import { type KnowledgeBase, stepKey } from "../pipeline/types.ts";
-import { type CalendarSettings, nextSlots } from "../publish/calendar.ts";
-import { type LiveStatus, type PublishedLesson, publishedLessons } from "../publish/review.ts";
+import { type PublishedLesson, publishedLessons } from "../publish/review.ts";
 import { scriptInputs, sourceHash } from "../steps/content-stage.ts";
 
 /** The latest finished publish run of each atom (as `factory publish list` sees them), by atom id. */
@@ -71,36 +70,4 @@ export function scriptMismatch(kb: KnowledgeBase, atomId: string, script: StepRu
   return sourceHash(inputs) === prov.data.sourceHash
     ? null
     : "its latest lesson was made from other content than the release's commit (changed since, or not remade yet)";
-}
-
-/** Why a lesson made at the commit is not to be approved by the release, or null when it is. */
-export function notApprovable(lesson: PublishedLesson, live: LiveStatus | null | undefined): string | null {
-  if (live === null) return "its published video is gone (deleted?)";
-  const state = live ?? { privacy: lesson.privacy, ...(lesson.publishAt ? { publishAt: lesson.publishAt } : {}) };
-  if (state.privacy === "public") return "already public";
-  if (state.publishAt) return `already scheduled for ${state.publishAt}`;
-  return null;
-}
-
-/**
- * The next `count` free calendar slots after `from`: a slot holds `perSlot` lessons, less those
- * already given to it (`taken`, instants in ms). Fewer when the calendar has no more within the
- * year ahead that nextSlots looks at.
- */
-export function freeSlots(calendar: CalendarSettings, from: number, count: number, taken: readonly number[]): { at: number; local: string }[] {
-  if (count <= 0) return [];
-  const used = new Map<number, number>();
-  for (const t of taken) used.set(t, (used.get(t) ?? 0) + 1);
-  // Each taken instant fills at most one slot, so this many slots always hold `count` free places.
-  const candidates = nextSlots(calendar, from, count + used.size);
-  const out: { at: number; local: string }[] = [];
-  for (const slot of candidates) {
-    let free = calendar.perSlot - (used.get(slot.at) ?? 0);
-    while (free > 0 && out.length < count) {
-      out.push(slot);
-      free -= 1;
-    }
-    if (out.length >= count) break;
-  }
-  return out;
 }

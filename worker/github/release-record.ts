@@ -4,9 +4,10 @@
  * way resumes with the rest. Written whole to a temporary file, fsync'd, then renamed over the
  * old one: a crash leaves the previous record or the new one, never half of one.
  */
-import { mkdir, open, readFile, readdir, rename } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { readJsonRecord, writeJsonDurably } from "../durable-json.ts";
 
 /** One lesson of a release: planned (its slot chosen, not yet approved), published or scheduled. */
 export const ReleaseLessonRecord = z.object({
@@ -48,37 +49,13 @@ export function releaseRecordPath(workDir: string, repository: string, releaseId
  * The record of a release, or null when it was never handled. A record that cannot be read is
  * an error (thrown): guessing would risk publishing twice.
  */
-export async function readReleaseRecord(path: string): Promise<ReleaseRecord | null> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new Error(`${path} is not valid JSON: delete it to handle the release from scratch (approving a lesson twice is harmless).`);
-  }
-  const r = ReleaseRecord.safeParse(raw);
-  if (!r.success) throw new Error(`${path} is not a release record (${r.error.issues[0]?.message}): delete it to handle the release from scratch.`);
-  return r.data;
+export function readReleaseRecord(path: string): Promise<ReleaseRecord | null> {
+  return readJsonRecord(path, ReleaseRecord, "a release record", "delete it to handle the release from scratch (approving a lesson twice is harmless).");
 }
 
 /** Writes the record atomically and durably (on disk when this returns). */
-export async function writeReleaseRecord(path: string, record: ReleaseRecord): Promise<void> {
-  await mkdir(join(path, ".."), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const handle = await open(tmp, "w");
-  try {
-    await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
+export function writeReleaseRecord(path: string, record: ReleaseRecord): Promise<void> {
+  return writeJsonDurably(path, record);
 }
 
 /** One lesson as the releases left it: what the calendar should treat as placed already. */

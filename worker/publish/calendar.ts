@@ -5,8 +5,8 @@
  * changes are handled by computing each slot's UTC instant from its wall-clock time with
  * Intl.DateTimeFormat (as ./quota.ts does), so 15:00 stays 15:00 local all year.
  *
- * The worker applies the plan on the relay's scheduled ticks: plan from the last applied tick,
- * then publish {@link dueNow}. The clock is always an argument.
+ * The worker applies it on the relay's scheduled ticks (./calendar-apply.ts): each tick schedules
+ * the lessons whose slot lies within the next `aheadHours`. The clock is always an argument.
  */
 import { z } from "zod";
 
@@ -36,6 +36,18 @@ export const CalendarSettings = z
     timeZone: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as "Europe/Berlin"' }),
     slots: z.array(CalendarSlot).min(1, "needs at least one slot, e.g. [{\"day\": \"tue\", \"time\": \"15:00\"}]").max(50),
     perSlot: z.number().int().min(1).max(20).default(1),
+    /**
+     * Which lessons the calendar takes: "approved" (default) only those the owner approved for
+     * the calendar (the dashboard's "Approve for the calendar", `factory publish approve <atom>
+     * --calendar`); "ready" every lesson made and still private, without a look first.
+     */
+    takes: z.enum(["approved", "ready"], { error: 'must be "approved" or "ready"' }).default("approved"),
+    /**
+     * How far ahead a scheduled tick fills slots (hours). Lessons go to YouTube as "scheduled"
+     * for their slot, so the slot is kept even when this machine is off; a short horizon keeps
+     * course order flexible for lessons made later. At least the relay's cron interval (6 h).
+     */
+    aheadHours: z.number().int().min(6).max(24 * 28).default(48),
   })
   .strict();
 export type CalendarSettings = z.infer<typeof CalendarSettings>;
@@ -134,29 +146,25 @@ export function nextSlots(settings: CalendarSettings, from: number, count: numbe
 
 /**
  * Plans what goes public when: lessons that are ready or approved, in course order, fill the
- * slots after `from`, `perSlot` to a slot. Lessons already public or scheduled are left out.
+ * free slots after `from`, `perSlot` to a slot. Lessons already public or scheduled are left out.
  * @param limit plan at most this many lessons (default: all waiting)
+ * @param taken slot instants (ms) already given to other lessons
  */
-export function planCalendar(settings: CalendarSettings, lessons: readonly CalendarLesson[], from: number, limit = Infinity): CalendarPlan {
+export function planCalendar(settings: CalendarSettings, lessons: readonly CalendarLesson[], from: number, limit = Infinity, taken: readonly number[] = []): CalendarPlan {
   const waiting = lessons
     .map((l, i) => ({ l, i }))
     .filter(({ l }) => l.state === "ready" || l.state === "approved")
     .sort((a, b) => a.l.order - b.l.order || a.i - b.i)
     .map(({ l }) => l)
     .slice(0, Number.isFinite(limit) ? Math.max(0, limit) : undefined);
-  const slots = nextSlots(settings, from, Math.ceil(waiting.length / settings.perSlot));
+  const slots = freeSlots(settings, from, waiting.length, taken);
   const entries: PlanEntry[] = [];
   waiting.forEach((l, i) => {
-    const slot = slots[Math.floor(i / settings.perSlot)];
+    const slot = slots[i];
     if (!slot) return;
     entries.push({ atomId: l.atomId, courseId: l.courseId, ...(l.repository ? { repository: l.repository } : {}), at: slot.at, local: slot.local });
   });
   return { timeZone: settings.timeZone, from, entries };
-}
-
-/** The entries whose slot has come (at or before `now`): what a scheduled tick publishes. */
-export function dueNow(plan: CalendarPlan, now: number): PlanEntry[] {
-  return plan.entries.filter((e) => e.at <= now);
 }
 
 /** The plan as lines for `factory calendar`. */
@@ -165,4 +173,27 @@ export function formatPlan(plan: CalendarPlan): string {
   const lines = [`Publishing calendar (${plan.timeZone}):`];
   for (const e of plan.entries) lines.push(`  ${e.local.replace(` ${plan.timeZone}`, "")}  ${e.atomId}${e.courseId ? ` (${e.courseId})` : ""}  [${new Date(e.at).toISOString()}]`);
   return lines.join("\n");
+}
+
+/**
+ * The next `count` free calendar slots after `from`: a slot holds `perSlot` lessons, less those
+ * already given to it (`taken`, instants in ms). Fewer when the calendar has no more within the
+ * year ahead that nextSlots looks at.
+ */
+export function freeSlots(calendar: CalendarSettings, from: number, count: number, taken: readonly number[]): { at: number; local: string }[] {
+  if (count <= 0) return [];
+  const used = new Map<number, number>();
+  for (const t of taken) used.set(t, (used.get(t) ?? 0) + 1);
+  // Each taken instant fills at most one slot, so this many slots always hold `count` free places.
+  const candidates = nextSlots(calendar, from, count + used.size);
+  const out: { at: number; local: string }[] = [];
+  for (const slot of candidates) {
+    let free = calendar.perSlot - (used.get(slot.at) ?? 0);
+    while (free > 0 && out.length < count) {
+      out.push(slot);
+      free -= 1;
+    }
+    if (out.length >= count) break;
+  }
+  return out;
 }

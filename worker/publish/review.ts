@@ -127,3 +127,15 @@ export function formatReviewList(items: readonly { lesson: PublishedLesson; live
   );
   return lines.join("\n");
 }
+
+/**
+ * Why a lesson is not to be approved by a release or the calendar (gone, already public or
+ * scheduled: the owner's own decision stands), or null when it is. `live` undefined = unknown.
+ */
+export function notApprovable(lesson: PublishedLesson, live: LiveStatus | null | undefined): string | null {
+  if (live === null) return "its published video is gone (deleted?)";
+  const state = live ?? { privacy: lesson.privacy, ...(lesson.publishAt ? { publishAt: lesson.publishAt } : {}) };
+  if (state.privacy === "public") return "already public";
+  if (state.publishAt) return `already scheduled for ${state.publishAt}`;
+  return null;
+}
