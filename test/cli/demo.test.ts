@@ -51,10 +51,10 @@ describe("npm run demo", () => {
 describe("the demo's parts", () => {
   it("uses the offline writer and voice with no keys, and any real key that is set", async () => {
     const { demoParts } = await import("../../worker/demo/run-demo.ts");
-    expect(demoParts({})).toMatchObject({ writer: "offline writer", voice: { provider: "espeak" } });
+    expect(demoParts({})).toMatchObject({ writer: "offline writer", voice: { provider: "flite" } });
     expect(demoParts({ ANTHROPIC_API_KEY: "k" }).writer).toMatch(/Claude/);
     expect(demoParts({ GOOGLE_TTS_API_KEY: "k" }).voice).toEqual({ provider: "google" });
-    expect(demoParts({ ELEVENLABS_API_KEY: "k" }).voice).toEqual({ provider: "espeak" }); // no voice id yet
+    expect(demoParts({ ELEVENLABS_API_KEY: "k" }).voice).toEqual({ provider: "flite" }); // no voice id yet
     expect(demoParts({ ELEVENLABS_API_KEY: "k", ELEVENLABS_VOICE_ID: "v1" }).voice).toEqual({
       provider: "elevenlabs",
       elevenlabs: { voiceId: "v1" },

@@ -100,7 +100,7 @@ describe("media stage", () => {
   });
 
   it("re-narrates when the voice changes", async () => {
-    const out = await run({ ...settings, voice: { espeak: { speed: 180 } } });
+    const out = await run({ ...settings, voice: { flite: { rate: 1.1 } } });
     expect(ran(out)).toEqual(["narrate:ton-timer", "render:ton-timer"]);
   });
 
@@ -108,7 +108,7 @@ describe("media stage", () => {
     await rm(join(workDir, "artifacts", "narration"), { recursive: true, force: true });
     script = sampleScript();
     script.sections[2]!.bullets = ["Warn first, then move"];
-    const out = await run({ ...settings, voice: { espeak: { speed: 180 } } });
+    const out = await run({ ...settings, voice: { flite: { rate: 1.1 } } });
     expect(out.kind).toBe("completed");
     // The runner sees the narration step's files are gone and speaks them again.
     expect(ran(out)).toEqual(["script:ton-timer", "narrate:ton-timer", "render:ton-timer"]);

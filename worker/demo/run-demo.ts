@@ -114,7 +114,7 @@ export function demoParts(env: Record<string, string | undefined>): {
       voiceName: "your ElevenLabs voice (ELEVENLABS_API_KEY and ELEVENLABS_VOICE_ID are set)",
       voice: { provider: "elevenlabs", elevenlabs: { voiceId: env.ELEVENLABS_VOICE_ID } },
     };
-  return { writer, voiceName: "offline eSpeak NG voice", voice: { provider: "espeak" } };
+  return { writer, voiceName: "offline Flite voice (slt)", voice: { provider: "flite" } };
 }
 
 /** Runs the demo end to end. Throws with a message that says what to do when a part fails. */

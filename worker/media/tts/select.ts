@@ -15,12 +15,12 @@ export function speechProvider(voice: VoiceSettings, env: NodeJS.ProcessEnv = pr
       return googleProvider(voice.google, env);
     case "elevenlabs":
       return elevenLabsProvider(voice.elevenlabs, env);
-    case "flite":
-      return fliteProvider(voice.flite);
+    case "espeak":
+      return espeakProvider(voice.espeak);
     case "piper":
       if (!voice.piper.model) throw new TtsError("voice.provider is \"piper\" but voice.piper.model names no voice: set it to the .onnx file you downloaded (docs/media.md, Piper).", false);
       return piperProvider({ model: voice.piper.model, config: voice.piper.config, speaker: voice.piper.speaker, lengthScale: voice.piper.lengthScale });
     default:
-      return espeakProvider(voice.espeak);
+      return fliteProvider(voice.flite);
   }
 }
