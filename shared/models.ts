@@ -48,6 +48,12 @@ export const PLCAtom = z.object({
    * (optional: without them the writer derives what it can, e.g. formulas and tables).
    */
   visuals: z.array(z.object({ section: z.string().min(1).max(100), visual: Visual })).max(12).optional(),
+  /**
+   * A simulation task of kb/sim/ this lesson shows solved: its passing program (an `st` visual)
+   * and a timing chart of that program run against the task's plant (`factory kb validate`
+   * checks the task exists).
+   */
+  simTask: Slug.optional(),
   version: z.number().int().min(1),
 });
 export type PLCAtom = z.infer<typeof PLCAtom>;

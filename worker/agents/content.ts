@@ -63,14 +63,15 @@ export class ClaudeWriter {
    * Writes the script for one atom.
    * @param sourceHash the step's hash of `input`, recorded in the provenance
    * @param sources the sources part of the prompt (index, then the cited sections); "" for none
+   * @param simulation the linked simulation task's part of the prompt; "" for none
    * @throws StepError on an invalid key, exhausted retries or two invalid answers
    */
-  async write(input: WriterInput, sourceHash: string, signal: AbortSignal, sources = ""): Promise<WrittenScript> {
+  async write(input: WriterInput, sourceHash: string, signal: AbortSignal, sources = "", simulation = ""): Promise<WrittenScript> {
     const answer = await this.client.ask<VideoScript>(
       {
         system: SYSTEM_PROMPT,
         tool: scriptTool(),
-        user: buildUserMessage(input, sources),
+        user: buildUserMessage(input, sources, simulation),
         accept: (raw, message) => {
           try {
             const draft = ScriptDraft.parse(raw);

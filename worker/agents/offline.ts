@@ -6,7 +6,9 @@
  * Mapping: each `## ` section of the body becomes a script section; its paragraphs become the
  * narration, its list items the on-screen bullets, a `> Visual: …` line the visual hint, and the
  * atom's `visuals` entry (or a table or the formulas in the section) its structured diagram.
- * Safety notes get their own section; the summary is the hook.
+ * Safety notes get their own section; the summary is the hook. An atom that links a simulation
+ * task (`simTask`) gains the sections of worker/agents/sim-section.ts (the program that passed it
+ * and the chart of its run), given by the caller, which runs the program; they go before Safety.
  */
 import type { PLCAtom, ScriptSection, VideoScript } from "../../shared/models.ts";
 import { Visual } from "../../shared/visual.ts";
@@ -175,10 +177,13 @@ export function offlineShort(atom: PLCAtom, first: ScriptSection | undefined): S
   };
 }
 
-/** The script draft the offline writer makes; exported for tests and the benchmark. */
-export function offlineDraft(input: WriterInput): ScriptDraft {
+/**
+ * The script draft the offline writer makes; exported for tests and the benchmark.
+ * @param simSections the sections of the atom's simulation task (worker/agents/sim-section.ts), if it links one
+ */
+export function offlineDraft(input: WriterInput, simSections: ScriptSection[] = []): ScriptDraft {
   const { atom } = input;
-  const sections = parseBody(atom.body, atom.title).map((raw) => toSection(raw, atom));
+  const sections = [...parseBody(atom.body, atom.title).map((raw) => toSection(raw, atom)), ...simSections];
   if (atom.safetyNotes.length) {
     sections.push({
       heading: "Safety",
@@ -210,9 +215,10 @@ export function offlineDraft(input: WriterInput): ScriptDraft {
 /**
  * Writes a script without a model.
  * @param sourceHash the step's hash of `input` (recorded in the provenance)
+ * @param simSections the sections of the atom's simulation task, if it links one
  */
-export function writeOffline(input: WriterInput, sourceHash: string): VideoScript {
-  return finishScript(offlineDraft(input), input.atom, {
+export function writeOffline(input: WriterInput, sourceHash: string, simSections: ScriptSection[] = []): VideoScript {
+  return finishScript(offlineDraft(input, simSections), input.atom, {
     sourceHash,
     writer: "offline",
     model: null,

@@ -87,8 +87,11 @@ function courseLine(c: CoursePlace): string {
  * @param sources the sources part (worker/kb/sources-prompt.ts: the sources index, then only the
  *   sections the atom cites); "" or absent for an atom citing nothing under kb/sources/, whose
  *   message is then exactly what it was before sources existed
+ * @param simulation the linked simulation task's part (worker/agents/sim-section.ts: the program,
+ *   the run's facts, the two sections' visuals); "" or absent for an atom without `simTask`,
+ *   whose message is then exactly what it was before simulation tasks were linked
  */
-export function buildUserMessage(input: WriterInput, sources = ""): string {
+export function buildUserMessage(input: WriterInput, sources = "", simulation = ""): string {
   const { atom } = input;
   const lines = [
     `Write the lesson script for this knowledge atom.`,
@@ -120,6 +123,13 @@ export function buildUserMessage(input: WriterInput, sources = ""): string {
           `<sources>`,
           sources,
           `</sources>`,
+        ]
+      : []),
+    ...(simulation
+      ? [
+          ``,
+          `The atom links a simulation task: a program was run against a simulated plant and passed. After the atom's own sections (before a Safety section), add the two sections named below, with their headings and their visuals unchanged, and narrate in plain spoken words what the program does and what the chart shows, using only these facts:`,
+          simulation,
         ]
       : []),
   ];

@@ -21,6 +21,7 @@ export function selectDemoKb(kbDir: string, count: number | null): DemoFiles {
   if (count === null) {
     for (const f of atomFiles) files.set(`kb/atoms/${f}`, readFileSync(join(kbDir, "atoms", f), "utf8"));
     for (const f of courseFiles) files.set(`kb/courses/${f}`, readFileSync(join(kbDir, "courses", f), "utf8"));
+    if (existsSync(join(kbDir, "sim"))) for (const f of readdirSync(join(kbDir, "sim"))) files.set(`kb/sim/${f}`, readFileSync(join(kbDir, "sim", f), "utf8"));
     return files;
   }
   const atoms = new Map(
@@ -44,6 +45,12 @@ export function selectDemoKb(kbDir: string, count: number | null): DemoFiles {
     .map((m) => ({ ...m, atoms: m.atoms.filter((a) => picked.includes(a)) }))
     .filter((m) => m.atoms.length > 0);
   for (const id of keep) files.set(`kb/atoms/${id}.json`, readFileSync(join(kbDir, "atoms", `${id}.json`), "utf8"));
+  // An atom's simTask must exist in kb/sim/: bring the task, its reference and any found solution.
+  for (const task of new Set([...keep].flatMap((id) => atoms.get(id)?.simTask ?? []))) {
+    for (const f of [`${task}.json`, `${task}.st`, `${task}.solution.st`]) {
+      if (existsSync(join(kbDir, "sim", f))) files.set(`kb/sim/${f}`, readFileSync(join(kbDir, "sim", f), "utf8"));
+    }
+  }
   files.set(`kb/courses/${first}`, `${JSON.stringify({ ...course, modules }, null, 2)}\n`);
   return files;
 }

@@ -6,7 +6,8 @@ import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { KnowledgeBase } from "../pipeline/types.ts";
 import { type KbFile, type KbProblem, formatProblems, validateKnowledgeBase } from "./validate.ts";
-import { loadSimTasks } from "./validate-sim.ts";
+import { checkSimTaskLinks, loadSimTasks } from "./validate-sim.ts";
+import { loadLinkedSimTasks } from "./sim-links.ts";
 import { loadKbSources } from "./sources-digest.ts";
 
 export type { KbProblem } from "./validate.ts";
@@ -56,6 +57,7 @@ async function readJsonFiles(repoDir: string, rel: string, required: boolean, pr
  * @param repoDir absolute path of the repository
  * @param opts.sources also load what atoms cite in kb/sources/ (the index and the cited sections'
  *   digests, `kb.sources`), as the pipeline plans with it; off for validation alone
+ * The kb/sim/ tasks atoms link to (`simTask`) are always loaded, as `kb.simTasks`.
  * @returns `kb` when valid (atoms and courses sorted by id), else `kb: null` and every problem
  *   found; print them with {@link formatProblems}. Only unexpected I/O errors throw.
  */
@@ -66,8 +68,11 @@ export async function loadKnowledgeBase(repoDir: string, opts: { sources?: boole
   const result = validateKnowledgeBase(atomFiles, courseFiles);
   // Simulation tasks (kb/sim/) are checked with the atoms: a broken task fails the same check.
   const sim = await loadSimTasks(repoDir);
+  // An atom's `simTask` must name a valid task there.
+  if (result.kb) checkSimTaskLinks(result.kb.atoms, sim.tasks, sim.problems);
   const all = [...problems, ...result.problems, ...sim.problems];
   if (all.length || !result.kb) return { kb: null, problems: all };
   const sources = opts.sources ? await loadKbSources(repoDir, result.kb.atoms) : undefined;
-  return { kb: sources ? { ...result.kb, sources } : result.kb, problems: all };
+  const simTasks = await loadLinkedSimTasks(repoDir, result.kb.atoms, sim.tasks);
+  return { kb: { ...result.kb, ...(sources ? { sources } : {}), ...(simTasks ? { simTasks } : {}) }, problems: all };
 }

@@ -239,3 +239,21 @@ export async function loadSimTasks(repoDir: string, scenes: readonly SceneInfo[]
   const result = validateSimFiles(files, scenes);
   return { tasks: result.tasks, problems: [...problems, ...result.problems] };
 }
+
+/**
+ * Checks each atom's `simTask` names a valid task of kb/sim/; a problem names the atom's file and
+ * lists the tasks there are.
+ * @param atoms the atoms that validated (their file is kb/atoms/<id>.json)
+ * @param tasks the valid tasks of kb/sim/ ({@link validateSimFiles})
+ */
+export function checkSimTaskLinks(atoms: ReadonlyArray<{ id: string; simTask?: string | undefined }>, tasks: readonly SimTask[], problems: SimProblem[]): void {
+  const ids = new Set(tasks.map((t) => t.id));
+  for (const atom of atoms) {
+    if (atom.simTask === undefined || ids.has(atom.simTask)) continue;
+    problems.push({
+      file: `kb/atoms/${atom.id}.json`,
+      path: "$.simTask",
+      message: `unknown simulation task "${atom.simTask}": there is no valid ${SIM_DIR}/${atom.simTask}.json; tasks: ${[...ids].sort().join(", ") || `none (${SIM_DIR}/ holds no tasks)`}`,
+    });
+  }
+}

@@ -15,6 +15,7 @@
  */
 import type { ChangedPaths, Job } from "../../shared/jobs.ts";
 import type { Course, PLCAtom } from "../../shared/models.ts";
+import type { SimTask } from "../../shared/sim.ts";
 import type { SourcesIndex } from "../../shared/sources.ts";
 
 /** Structured logger: readable on a TTY, JSON lines otherwise. Fields carry jobId and step. */
@@ -32,6 +33,20 @@ export interface KnowledgeBase {
   courses: Course[];
   /** kb/sources/ as far as atoms cite it; absent when no atom cites a file there (worker/kb/sources-digest.ts). */
   sources?: KbSources;
+  /** The kb/sim/ tasks atoms link to (`simTask`), by task id; absent when no atom links one (worker/kb/sim-links.ts). */
+  simTasks?: Readonly<Record<string, LinkedSimTask>>;
+}
+
+/** A simulation task an atom links to, with the program its lesson shows, loaded before planning. */
+export interface LinkedSimTask {
+  task: SimTask;
+  /** sha256 of kb/sim/<id>.json as committed. */
+  taskSha256: string;
+  /** kb/sim/<id>.solution.st (the learning agent's program) when present, else kb/sim/<id>.st (the reference). */
+  programFile: string;
+  program: string;
+  /** sha256 of `program`. */
+  programSha256: string;
 }
 
 /** The sources index and a digest of everything atoms cite in it, loaded before planning (plan() does no I/O). */

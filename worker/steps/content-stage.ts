@@ -9,6 +9,9 @@
  * change alone rewrites nothing. An atom citing sections of kb/sources/ also hashes each cited
  * section's text (`sourceDigests`), so an edit to a cited section rewrites it; an atom citing
  * nothing there has no such field, and its hash is what it was before sources existed.
+ * Likewise an atom linking a simulation task (`simTask`) hashes the task's JSON and the program
+ * its lesson shows (`simTask`: a new .solution.st rewrites it); run() runs that program against
+ * the task's plant for the lesson's chart. An atom without `simTask` has no such field.
  *
  * Settings live at `settings.content` ({@link ContentSettings}); the API key only in the
  * environment (ANTHROPIC_API_KEY). Without a key the offline writer is used.
@@ -21,6 +24,8 @@ import type { PLCAtom } from "../../shared/models.ts";
 import { ClaudeWriter, type TokenUsage, zeroUsage } from "../agents/content.ts";
 import { forcedToolOptions } from "../agents/forced-tool.ts";
 import { writeOffline } from "../agents/offline.ts";
+import { LessonRunError, runLessonProgram } from "../agents/sim-run.ts";
+import { simPromptMaterial, simSections, withRunVisuals } from "../agents/sim-section.ts";
 import { PROMPT_VERSION, type WriterInput } from "../agents/prompt.ts";
 import { buildIndex, coursePlaces } from "../kb/index.ts";
 import { type SourceDigest, atomSourceDigests } from "../kb/sources-digest.ts";
@@ -63,6 +68,11 @@ export interface ScriptStepInputs extends WriterInput {
   model: string | null;
   /** What the atom cites in kb/sources/, as digests of the cited text; absent when it cites nothing there. */
   sourceDigests?: SourceDigest[];
+  /**
+   * The simulation task the atom links: sha256 of its kb/sim/<id>.json and of the program the
+   * lesson shows (null: not loaded); absent when the atom has no `simTask`.
+   */
+  simTask?: { id: string; taskSha256: string | null; program: string | null; programSha256: string | null };
 }
 
 /** Reads `settings.content`, with a message that names the bad field. */
@@ -100,6 +110,7 @@ export function scriptInputs(kb: KnowledgeBase, atom: PLCAtom, writer: "claude" 
   // Prerequisites come from the index (one line each), never from their files.
   const index = new Map(buildIndex(kb).atoms.map((e) => [e.id, e] as const));
   const sourceDigests = atomSourceDigests(kb.sources, atom);
+  const linked = atom.simTask ? kb.simTasks?.[atom.simTask] : undefined;
   return {
     atom,
     prerequisites: atom.prerequisites.flatMap((id) => {
@@ -111,12 +122,29 @@ export function scriptInputs(kb: KnowledgeBase, atom: PLCAtom, writer: "claude" 
     writer,
     model: writer === "claude" ? model : null,
     ...(sourceDigests.length ? { sourceDigests } : {}),
+    ...(atom.simTask
+      ? { simTask: { id: atom.simTask, taskSha256: linked?.taskSha256 ?? null, program: linked?.programFile ?? null, programSha256: linked?.programSha256 ?? null } }
+      : {}),
   };
 }
 
 /** sha256 of a step's inputs: the script's provenance.sourceHash. */
 export function sourceHash(inputs: ScriptStepInputs): string {
   return createHash("sha256").update(canonicalJson(inputs)).digest("hex");
+}
+
+/** Runs the linked task's program for the lesson; a program that does not pass fails the step, saying why. */
+async function lessonSimSections(kb: KnowledgeBase, taskId: string, signal: AbortSignal) {
+  const linked = kb.simTasks?.[taskId];
+  if (!linked) throw new StepError(`simulation task "${taskId}" was not loaded with the knowledge base: check kb/sim/${taskId}.json (\`factory kb validate\`)`, false);
+  try {
+    const run = await runLessonProgram(linked, signal);
+    const sections = simSections(run);
+    return { sections, prompt: simPromptMaterial(run, sections) };
+  } catch (e) {
+    if (e instanceof LessonRunError) throw new StepError(e.message, false);
+    throw e;
+  }
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
@@ -152,8 +180,10 @@ export function contentStage(deps: ContentStageDeps = {}): Stage {
             const hash = sourceHash(inputs);
             let usage: TokenUsage = zeroUsage();
             let script;
+            // The linked task's program, run against its plant: the lesson's program and chart sections.
+            const sim = inputs.simTask ? await lessonSimSections(kb, inputs.simTask.id, ctx.signal) : null;
             if (writer === "offline") {
-              script = writeOffline(inputs, hash);
+              script = writeOffline(inputs, hash, sim?.sections ?? []);
             } else {
               const apiKey = env.ANTHROPIC_API_KEY;
               if (!apiKey) {
@@ -167,8 +197,8 @@ export function contentStage(deps: ContentStageDeps = {}): Stage {
               // The sources index, then only the sections the atom cites (never a whole manual).
               const sources = inputs.sourceDigests && kb.sources ? await buildSourcesPrompt(ctx.snapshot.dir, kb.sources.index, atom) : null;
               for (const p of sources?.problems ?? []) ctx.log.warn(`${atom.id}: ${p}`);
-              const written = await claude.write(inputs, hash, ctx.signal, sources?.text ?? "");
-              script = written.script;
+              const written = await claude.write(inputs, hash, ctx.signal, sources?.text ?? "", sim?.prompt ?? "");
+              script = sim ? withRunVisuals(written.script, sim.sections) : written.script;
               usage = written.usage;
             }
             // The script says what it was made from, so a later change to a cited section marks it stale.

@@ -26,7 +26,9 @@ export function tickStep(span: number, count = 6): number {
 export function timingSvg(v: TimingVisual, box: Box, step: number, t: VisualTheme): string {
   const shown = Math.min(v.signals.length, step + 1);
   const labelSize = fitSize(v.signals.map((s) => s.name), 170, 30, 16, "mono", t);
-  const labelW = Math.max(...v.signals.map((s) => s.name.length)) * labelSize * 0.6 + 30;
+  // An analog lane prints its top value between its name and the plot: room for it, clear of the name.
+  const valueW = v.signals.some((s) => s.kind === "analog") ? 44 : 0;
+  const labelW = Math.max(...v.signals.map((s) => s.name.length)) * labelSize * 0.6 + 30 + valueW;
   const x0 = box.x + labelW;
   const x1 = box.x + box.width - 20;
   const axisH = 56;
