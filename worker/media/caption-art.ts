@@ -6,6 +6,7 @@
 import type { FontPair } from "./fonts.ts";
 import type { VideoSettings } from "./settings.ts";
 import { captionBand, esc, wrap, type Layout } from "./slides.ts";
+import { typesetMath } from "./typeset.ts";
 
 type Style = VideoSettings["style"];
 
@@ -43,7 +44,8 @@ export function captionSvg(lines: string[], highlight: number, L: Layout, s: Sty
   let word = 0;
   drawn.forEach((line, i) => {
     const ly = top + Math.round(L.captionSize * 0.45) + lh * (i + 1) - Math.round(lh * 0.22);
-    const spans = line
+    // Typeset word for word (I^2 → I², x → ×), so word k is still the k-th word spoken.
+    const spans = typesetMath(line)
       .split(" ")
       .filter(Boolean)
       .map((w) => {

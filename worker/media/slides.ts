@@ -14,6 +14,7 @@ import type { FontPair } from "./fonts.ts";
 import type { VideoSettings } from "./settings.ts";
 import type { Visual } from "../../shared/visual.ts";
 import { MONO_FONT_FILE, slideVisual, visualBox, visualTheme } from "./slide-visual.ts";
+import { typesetMath } from "./typeset.ts";
 
 type Style = VideoSettings["style"];
 
@@ -160,7 +161,7 @@ export function baseSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, l
   }
   // Heading block with its label and accent rule.
   const portrait = H > W;
-  const fitted = fitLines(c.heading, c.kind === "title" ? Math.round(L.headingSize * 1.2) : L.headingSize, W - 2 * M, c.kind === "section" && !portrait ? 2 : 4, true);
+  const fitted = fitLines(typesetMath(c.heading), c.kind === "title" ? Math.round(L.headingSize * 1.2) : L.headingSize, W - 2 * M, c.kind === "section" && !portrait ? 2 : 4, true);
   const headSize = fitted.size;
   const textWidth = W - 2 * M;
   const headLines = fitted.lines;
@@ -197,7 +198,7 @@ export function baseSvg(c: SlideContent, L: Layout, s: Style, fonts: FontPair, l
     }
   }
   for (const b of bullets) {
-    const lines = wrap(b, bulletSize, bulletWidth - 70, c.visual ? 4 : 3);
+    const lines = wrap(typesetMath(b), bulletSize, bulletWidth - 70, c.visual ? 4 : 3);
     if (y + (lines.length - 1) * bulletSize * 1.25 > bulletBottom) break;
     parts.push(`<circle cx="${M + 14}" cy="${y - bulletSize * 0.34}" r="${Math.round(bulletSize * 0.17)}" fill="${s.accent}"/>`);
     for (const line of lines) {
