@@ -7,6 +7,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
+    // Most test files wait on child processes (git, ffmpeg, workerd, the worker CLI), not the CPU:
+    // on a 2-core machine vitest's default (cores - 1 = one file at a time) leaves it idle.
+    maxWorkers: 3,
     projects: [
       {
         plugins: [
