@@ -117,7 +117,11 @@ async function handOff(relay: RelayProcess, burst: number, rounds: number): Prom
       fetch(`${relay.url}/v1/jobs/next?wait=30&worker=poller-${i}`, { headers: auth(relay) }).then(async (res) => {
         const got = performance.now();
         if (res.status !== 200) throw new Error(`poll answered ${res.status}`);
-        const { job } = (await res.json()) as any;
+        const { job, lease } = (await res.json()) as any;
+        // Completed after the measurement: a lease left open would come back to the queue when
+        // its claim window passes (10 s unconfirmed) and be counted by the throughput run.
+        const ack = await fetch(`${relay.url}/v1/jobs/${job.id}/complete`, { method: "POST", headers: auth(relay), body: JSON.stringify({ leaseToken: lease.token }) });
+        await ack.arrayBuffer();
         return { i: job.payload.i as number, got };
       }),
     );
