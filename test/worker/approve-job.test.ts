@@ -138,7 +138,9 @@ describe("the publishing calendar in the worker (local publisher)", () => {
     expect(await readLocalMetadata(lessonFolder)).toMatchObject({ privacy: "private" });
     expect((await readLocalMetadata(lessonFolder))!.publishAt).toBeUndefined();
 
-    const tick = { ...completeManualPayload(SYNC_JOB_TYPE, { repository: "me/kb", cloneUrl: repo.bare }, NOW), trigger: "schedule" };
+    // What the relay's cron enqueues, or the owner by hand: factory enqueue sync_and_generate_content --payload '{"repository":…,"trigger":"schedule"}'.
+    const tick = completeManualPayload(SYNC_JOB_TYPE, { repository: "me/kb", cloneUrl: repo.bare, trigger: "schedule" }, NOW);
+    expect(tick).toMatchObject({ trigger: "schedule", after: null, branch: "main" });
     const out = await runJob(tick, { calendar: berlin, type: SYNC_JOB_TYPE });
     expect(out).toMatchObject({ kind: "completed", result: { summary: expect.stringContaining("calendar: scheduled ohms-law for 2026-11-27 15:00 Europe/Berlin") } });
     expect(await readLocalMetadata(lessonFolder)).toMatchObject({ privacy: "private", publishAt: "2026-11-27T14:00:00.000Z" });

@@ -100,7 +100,8 @@ function repoOf(job: Job): string {
 export function completeManualPayload(type: string, payload: Record<string, unknown>, now: number): Record<string, unknown> {
   const repository = typeof payload.repository === "string" ? payload.repository : undefined;
   const cloneUrl = payload.cloneUrl ?? (repository ? `https://github.com/${repository}.git` : undefined);
-  if (type === SYNC_JOB_TYPE && payload.trigger === undefined) {
+  // "schedule" by hand is a calendar tick now (docs/github.md), e.g. with a local relay that runs no cron.
+  if (type === SYNC_JOB_TYPE && (payload.trigger === undefined || payload.trigger === "schedule")) {
     const branch = typeof payload.branch === "string" ? payload.branch : "main";
     const { sha, ...rest } = payload;
     return {
