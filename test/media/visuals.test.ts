@@ -174,3 +174,29 @@ describe("boxes without arrows", () => {
     expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(300);
   });
 });
+
+describe("timing diagrams in a small box (a thumbnail)", () => {
+  const ton = Visual.parse({
+    kind: "timing",
+    durationMs: 12_000,
+    signals: [{ name: "IN", kind: "bool", points: [[0, 0], [1000, 1], [3000, 0], [4000, 1], [10_000, 0]] }],
+    markers: [{ t: 9000, label: "ET = PT: Q true" }, { t: 9500, label: "IN false: reset" }, { t: 9800, label: "third label" }],
+  });
+  const small = { x: 0, y: 0, width: 420, height: 300 };
+  const labelsOf = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+
+  it("puts only as many ticks as their labels fit side by side", () => {
+    const ticks = labelsOf(visualSvg(ton, small, 0, theme)).filter((l) => / s$/.test(l));
+    expect(ticks.length).toBeLessThanOrEqual(4);
+    expect(labelsOf(visualSvg(ton, { x: 0, y: 0, width: 1200, height: 500 }, 0, theme)).filter((l) => / s$/.test(l)).length).toBeGreaterThan(ticks.length);
+  });
+
+  it("moves a marker label that would overlap one row down, and leaves out what fits nowhere", () => {
+    const svg = visualSvg(ton, small, 0, theme);
+    const markers = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)"[^>]*>(ET = PT: Q true|IN false: reset|third label)<\/text>/g)];
+    expect(markers.map((m) => m[3])).toEqual(["ET = PT: Q true", "IN false: reset"]);
+    expect(new Set(markers.map((m) => m[2])).size).toBe(2);
+    // Every dashed marker line is still drawn.
+    expect(svg.match(/stroke-dasharray="10 8"/g)).toHaveLength(3);
+  });
+});

@@ -37,8 +37,10 @@ export function timingSvg(v: TimingVisual, box: Box, step: number, t: VisualThem
   const tx = (ms: number) => x0 + ((x1 - x0) * Math.min(ms, v.durationMs)) / v.durationMs;
   const out: string[] = [];
   const bottom = y0 + 10 + laneH * v.signals.length;
-  // Time axis and grid.
-  const stepMs = tickStep(v.durationMs);
+  // Time axis and grid: as many ticks as their labels fit side by side (a thumbnail's box is small).
+  const widest = Math.max(...[0, v.durationMs / 2, v.durationMs].map((ms) => formatTick(ms, v.durationMs).length));
+  const fitting = Math.max(2, Math.floor((x1 - x0) / (widest * 24 * 0.58 + 24)));
+  const stepMs = tickStep(v.durationMs, Math.min(6, fitting));
   for (let ms = 0; ms <= v.durationMs + 1e-9; ms += stepMs) {
     out.push(`<line x1="${r(tx(ms))}" y1="${r(y0 + 10)}" x2="${r(tx(ms))}" y2="${r(bottom)}" stroke="${t.muted}" stroke-opacity="0.18" stroke-width="2"/>`);
     out.push(text(tx(ms), bottom + 38, formatTick(ms, v.durationMs), 24, t.muted, t.sans, 'text-anchor="middle"'));
@@ -66,11 +68,19 @@ export function timingSvg(v: TimingVisual, box: Box, step: number, t: VisualThem
     out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="5" stroke-linejoin="round"/>`);
     if (s.kind === "analog") out.push(text(x0 - 8, top + 18, `${+hi.toFixed(2)}`, 18, t.muted, t.sans, 'text-anchor="end"'));
   });
-  for (const m of v.markers) {
+  // Marker labels never overlap: a label that would collide goes one row down (two rows at
+  // most); one that fits nowhere is left out, its dashed line still drawn.
+  const rows: [number, number][][] = [[], []];
+  for (const m of [...v.markers].sort((a, b) => a.t - b.t)) {
     out.push(`<line x1="${r(tx(m.t))}" y1="${r(y0)}" x2="${r(tx(m.t))}" y2="${r(bottom)}" stroke="${t.accent}" stroke-width="3" stroke-dasharray="10 8"/>`);
     // Near the right edge the label goes left of its line, so it stays inside the box.
     const right = tx(m.t) > x0 + (x1 - x0) * 0.7;
-    out.push(text(tx(m.t) + (right ? -8 : 8), y0 + 24, m.label, 22, t.accent, t.sansBold, `font-weight="700"${right ? ' text-anchor="end"' : ""}`));
+    const w = m.label.length * 22 * 0.6;
+    const span: [number, number] = right ? [tx(m.t) - 8 - w, tx(m.t) - 8] : [tx(m.t) + 8, tx(m.t) + 8 + w];
+    const row = rows.findIndex((taken) => taken.every(([a, b]) => span[1] + 12 < a || span[0] - 12 > b));
+    if (row < 0) continue;
+    rows[row]!.push(span);
+    out.push(text(span[right ? 1 : 0], y0 + 24 + row * 28, m.label, 22, t.accent, t.sansBold, `font-weight="700"${right ? ' text-anchor="end"' : ""}`));
   }
   return out.join("");
 }
