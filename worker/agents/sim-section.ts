@@ -211,6 +211,7 @@ export function runStory(run: LessonRun, chosen: ChartSignal[], durationMs: numb
   const main = chosen.find((c) => c.tag.direction === "output" && c.tag.type === "BOOL") ?? chosen.find((c) => c.tag.direction === "output");
   const explainedNc = new Set<string>();
   const story: string[] = [];
+  let sameScanSaid = false;
   for (const t of [...byTime.keys()].sort((a, b) => a - b)) {
     const group = byTime.get(t)!;
     const causes: string[] = [];
@@ -229,7 +230,11 @@ export function runStory(run: LessonRun, chosen: ChartSignal[], durationMs: numb
       .filter((g) => g.tag.direction === "output")
       .map((e) => (e.tag.type === "BOOL" ? `${e.tag.name} turns ${e.value ? "on" : "off"}${e.value && e.wasOn ? " again" : ""}` : `${e.tag.name} goes to ${show(e.tag, e.value)}`));
     const when = `At ${seconds(t)}`;
-    if ((causes.length || sensed.length) && effects.length) story.push(`${when}, ${and([...causes, ...sensed])}, and ${and(effects)} in the same scan.`);
+    if ((causes.length || sensed.length) && effects.length) {
+      // "In the same scan" is the lesson the first time; said every time it is a drone.
+      story.push(`${when}, ${and([...causes, ...sensed])}, and ${and(effects)}${sameScanSaid ? "" : " in the same scan"}.`);
+      sameScanSaid = true;
+    }
     else if (causes.length && main) {
       // An operator action the program rightly ignores (Start while Stop is held) is worth saying.
       const value = run.trace.changes.filter((c) => c.tag === main.tag.name && c.t <= t).at(-1)?.value ?? run.trace.initial[main.tag.name];
