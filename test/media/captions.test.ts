@@ -11,6 +11,11 @@ describe("captions", () => {
     expect(cues.map((c) => c.lines.join(" ")).join(" ")).toBe(text);
   });
 
+  it("never ends a line on a particle before a preposition ('coils on | at once')", () => {
+    const cues = buildCues([{ text: "Ten such coils on at once need 1 A from the supply.", durationSec: 4 }], { maxChars: 42, maxLines: 2 });
+    expect(cues.flatMap((c) => c.lines)).toEqual(["Ten such coils on at once need 1 A", "from the supply."]);
+  });
+
   it("shares each clip's measured duration among its cues when the clip has no word times, and starts every clip on time", () => {
     const cues = buildCues(
       [

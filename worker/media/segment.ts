@@ -142,7 +142,8 @@ export function breakCost(tokens: string[], i: number, sentenceEnd: boolean): nu
   const w = bare(nb);
   if (/^\(/.test(b)) return 2.5;
   if (CONJUNCTIONS.has(w)) return 2.5;
-  if (PREPOSITIONS.has(w)) return 3.5;
+  // "coils on | at once": a line ending in a particle reads unfinished, so a preposition after one is no phrase break.
+  if (PREPOSITIONS.has(w) && !PREPOSITIONS.has(bare(a))) return 3.5;
   if (RELATIONS.has(w)) return 3.5;
   return 6;
 }

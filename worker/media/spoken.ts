@@ -70,9 +70,10 @@ const ABBREVIATIONS: Record<string, string> = {
 };
 const OPERATORS: Record<string, string> = { "=": "equals", "×": "times", "*": "times", x: "times", "+": "plus", "−": "minus", "/": "divided by", "÷": "divided by", "<": "less than", ">": "greater than", "≤": "at most", "≥": "at least", "≠": "is not equal to", ":=": "is assigned", "&": "and" };
 
-function unitName(unit: string, value: string): string {
+function unitName(unit: string, value: string, attributive = false): string {
   const [one, many] = UNITS[unit]!;
-  return /^[-+−]?1(?:\.0+)?$/.test(value) ? one : many;
+  // "a 24 V DC supply" is "a twenty-four volt DC supply": a measure before a noun stays singular.
+  return attributive || /^[-+−]?1(?:\.0+)?$/.test(value) ? one : many;
 }
 
 /** "ACC" → "A C C"; "Timer1" → "Timer 1"; identifiers read the way a PLC programmer says them. */
@@ -90,8 +91,11 @@ function timeLiteral(body: string): string | null {
   return parts.map((p) => `${numberWords(p[1]!)} ${TIME_UNITS[p[2]!.toLowerCase()]![/^1(?:\.0+)?$/.test(p[1]!) ? 0 : 1]}`).join(" ");
 }
 
-/** The spoken words for one token's core (no surrounding punctuation); `prev`/`next` are neighbours' cores. */
-function speakCore(core: string, prev: string | undefined, next: string | undefined): string {
+/**
+ * The spoken words for one token's core (no surrounding punctuation); `prev`/`next` are
+ * neighbours' cores; `attributive`: a measure here describes the noun after it ("a 24 V supply").
+ */
+function speakCore(core: string, prev: string | undefined, next: string | undefined, attributive = false): string {
   if (core === "") return "";
   const abbr = ABBREVIATIONS[core.toLowerCase()];
   if (abbr) return abbr;
@@ -102,17 +106,17 @@ function speakCore(core: string, prev: string | undefined, next: string | undefi
   }
   if (/^\d+(?:\.\d+)?$/.test(core) || /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(core)) return numberWords(core);
   const withUnit = /^([-+−]?\d+(?:\.\d+)?)(%|°[CF]|[a-zA-ZµΩ]{1,3})$/.exec(core);
-  if (withUnit && UNITS[withUnit[2]!]) return `${numberWords(withUnit[1]!)} ${unitName(withUnit[2]!, withUnit[1]!)}`;
+  if (withUnit && UNITS[withUnit[2]!]) return `${numberWords(withUnit[1]!)} ${unitName(withUnit[2]!, withUnit[1]!, attributive)}`;
   if (prev !== undefined && /^(?:IEC|EN|ISO|IEEE|DIN)$/i.test(prev) && /^\d[\d-]*$/.test(core)) {
     return core.split("-").map((n) => [...n].join(" ")).join(" dash "); // "IEC 61131-3": digit by digit
   }
   const range = /^(\d+(?:\.\d+)?)[-–](\d+(?:\.\d+)?)([a-zA-ZµΩ%]{1,3})?$/.exec(core); // "4-20mA"
   if (range && (!range[3] || UNITS[range[3]])) {
-    return `${numberWords(range[1]!)} to ${numberWords(range[2]!)}${range[3] ? ` ${unitName(range[3], range[2]!)}` : ""}`;
+    return `${numberWords(range[1]!)} to ${numberWords(range[2]!)}${range[3] ? ` ${unitName(range[3], range[2]!, attributive)}` : ""}`;
   }
   // A unit after a number or a range ("24 V", "4-20 mA") is said in full.
   if (prev !== undefined && /^[-+−]?\d+(?:\.\d+)?(?:[-–]\d+(?:\.\d+)?)?$/.test(prev) && UNITS[core]) {
-    return unitName(core, prev);
+    return unitName(core, prev, attributive);
   }
   if (OPERATORS[core] && prev !== undefined && next !== undefined) return OPERATORS[core]!;
   const power = /^([A-Za-z]\w*)\^(\d+)$/.exec(core);
@@ -126,6 +130,24 @@ function speakCore(core: string, prev: string | undefined, next: string | undefi
     return `${dotted[1] ? "dot " : ""}${dotted[2]!.split(".").map(identifierWords).join(" dot ")}`;
   }
   return core;
+}
+
+/** Words after a measure that show it is not describing a noun ("1 A from the supply", "5 V is OFF"). */
+const NOT_A_NOUN = new Set(["to", "from", "and", "or", "is", "are", "was", "were", "at", "in", "on", "of", "for", "with", "into", "per", "than", "the", "a", "an", "when", "while", "so", "but", "if", "as", "by", "then", "across", "between", "over", "under", "below", "above", "before", "after", "until", "each"]);
+
+/**
+ * Whether the measure at token `i` (a number with its unit, or the unit after a number)
+ * describes the noun after it, as in "a 4-20 mA signal" or "for a Type 1 24 V DC input": an
+ * article shortly before the number, and a word after it (past DC/AC) that is not a function word.
+ */
+function isAttributive(split: readonly { core: string; tail: string }[], i: number): boolean {
+  if (split[i]!.tail !== "") return false;
+  const numberAt = /^[-+−]?\d/.test(split[i]!.core) ? i : i - 1;
+  const article = [1, 2, 3].some((k) => /^an?$/i.test(split[numberAt - k]?.core ?? ""));
+  let j = i + 1;
+  while (/^(?:DC|AC|RMS)$/.test(split[j]?.core ?? "") && split[j - 1]!.tail === "") j += 1;
+  const next = split[j]?.core ?? "";
+  return article && split[j - 1]!.tail === "" && /^\p{L}/u.test(next) && !NOT_A_NOUN.has(next.toLowerCase());
 }
 
 /** The spoken form of `written`, with each spoken word mapped to its written token. */
@@ -148,14 +170,19 @@ export function spokenForm(written: string): SpokenText {
   split.forEach(({ core, tail }, i) => {
     // An aside in brackets gets a pause before it, as a reader would make.
     if (/^[(\[]/.test(tokens[i]!.text) && words.length > 0 && !/[,;:.!?]$/.test(words.at(-1)!)) words[words.length - 1] += ",";
-    let said = speakCore(core, split[i - 1]?.core, split[i + 1]?.core).split(/\s+/).filter(Boolean);
+    const attributive = isAttributive(split, i);
+    let said = speakCore(core, split[i - 1]?.core, split[i + 1]?.core, attributive).split(/\s+/).filter(Boolean);
     // Punctuation standing alone ("—", "…") is not a word: the voice pauses instead.
     if (said.length === 1 && said[0] === core && !/[\p{L}\p{N}]/u.test(core)) {
       said = [];
       if (words.length > 0 && !/[,;:.!?]$/.test(words.at(-1)!)) words[words.length - 1] += ",";
     }
+    // A closing bracket is a pause as the opening one was: "a loose terminal (extra resistance) drops" →
+    // "a loose terminal, extra resistance, drops", not "extra resistance drops".
+    let end = tail.replace(/["')\]]/g, "");
+    if (/[)\]]/.test(tail) && !/[,;:.!?]/.test(end) && i + 1 < split.length) end = `,${end}`;
     said.forEach((w, k) => {
-      words.push(k === said.length - 1 ? w + tail.replace(/["')\]]/g, "") : w);
+      words.push(k === said.length - 1 ? w + end : w);
       toWritten.push(i);
     });
   });
