@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VideoScript } from "../../shared/models.ts";
-import { clip, parseBody, writeOffline } from "../../worker/agents/offline.ts";
+import { bulletPoints, clip, parseBody, writeOffline } from "../../worker/agents/offline.ts";
 import { spokenForm } from "../../worker/media/spoken.ts";
 import { PROMPT_VERSION } from "../../worker/agents/prompt.ts";
 import { inputFor, starterKb } from "./helpers.ts";
@@ -56,6 +56,14 @@ describe("the offline writer", () => {
       "A coil on twenty-four volts DC draws zero point one amps: twenty-four divided by zero point one equals two hundred forty ohms, P equals I squared times R, four to twenty milliamps, two hundred fifty milliseconds, fifty percent",
     );
     expect(spokenForm("Ten coils need 1 A from the supply.").text).toBe("Ten coils need one amp from the supply.");
+  });
+
+  it("makes a long safety note two bullets at its colon rather than cutting it with an ellipsis", async () => {
+    const note = "Output modules can be energized by a different supply than the PLC itself: switch off and verify every source before touching field wiring.";
+    expect(bulletPoints(note, 120)).toEqual(["Output modules can be energized by a different supply than the PLC itself", "Switch off and verify every source before touching field wiring"]);
+    expect(bulletPoints("Fits as it is.", 120)).toEqual(["Fits as it is."]);
+    const kb = await starterKb();
+    for (const atom of kb.atoms) for (const sec of writeOffline(inputFor(kb, atom.id), "h").sections) for (const b of sec.bullets) expect(b).not.toMatch(/…$/);
   });
 
   it("clips long bullets at a word boundary", () => {

@@ -39,6 +39,34 @@ export function clip(text: string, max: number): string {
   return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, "")}…`;
 }
 
+/**
+ * A sentence as slide bullets that need no ellipsis: whole when it fits, else one bullet per
+ * clause (split at ":" and ";", then at commas), each starting with a capital; only a clause too
+ * long even alone is clipped. "… the PLC itself: switch off and verify every source before
+ * touching field wiring." becomes two bullets a viewer can read to the end.
+ */
+export function bulletPoints(text: string, max: number): string[] {
+  if (text.length <= max) return [text];
+  const tidy = (c: string) => c.trim().replace(/[.;:,]+$/, "").replace(/^\p{Ll}/u, (ch) => ch.toUpperCase());
+  const out: string[] = [];
+  for (const clause of text.split(/[:;]\s+/).map(tidy).filter(Boolean)) {
+    if (clause.length <= max) {
+      out.push(clause);
+      continue;
+    }
+    let cur = "";
+    for (const part of clause.split(/,\s+/)) {
+      const next = cur ? `${cur}, ${part}` : part;
+      if (next.length > max && cur) {
+        out.push(tidy(cur));
+        cur = part;
+      } else cur = next;
+    }
+    if (cur) out.push(clip(tidy(cur), max));
+  }
+  return out;
+}
+
 interface RawSection {
   heading: string;
   paragraphs: string[];
@@ -122,7 +150,7 @@ function toSection(raw: RawSection, atom: Pick<PLCAtom, "visuals">): ScriptSecti
   const narration = raw.paragraphs.length ? raw.paragraphs.join(" ") : raw.bullets.map(withStop).join(" ");
   // Without list items, the first sentences stand in, shorter, so the slide stays readable.
   const bullets = raw.bullets.length
-    ? raw.bullets.slice(0, MAX_BULLETS).map((b) => clip(b, MAX_BULLET_CHARS))
+    ? raw.bullets.flatMap((b) => bulletPoints(b, MAX_BULLET_CHARS)).slice(0, MAX_BULLETS)
     : sentences(narration).slice(0, 3).map((b) => clip(b, DERIVED_BULLET_CHARS));
   const section: ScriptSection = { heading: clip(raw.heading, 100), narration, bullets };
   if (raw.visual) section.visualHint = clip(raw.visual, 300);
@@ -188,7 +216,7 @@ export function offlineDraft(input: WriterInput, simSections: ScriptSection[] = 
     sections.push({
       heading: "Safety",
       narration: atom.safetyNotes.map(plainText).join(" "),
-      bullets: atom.safetyNotes.slice(0, MAX_BULLETS).map((n) => clip(plainText(n), MAX_BULLET_CHARS)),
+      bullets: atom.safetyNotes.flatMap((n) => bulletPoints(plainText(n), MAX_BULLET_CHARS)).slice(0, MAX_BULLETS),
     });
   }
   const kept = sections.length > MAX_SECTIONS ? [...sections.slice(0, MAX_SECTIONS - 1), sections.at(-1)!] : sections;

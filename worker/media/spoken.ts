@@ -143,7 +143,13 @@ const NOT_A_NOUN = new Set(["to", "from", "and", "or", "is", "are", "was", "were
 function isAttributive(split: readonly { core: string; tail: string }[], i: number): boolean {
   if (split[i]!.tail !== "") return false;
   const numberAt = /^[-+−]?\d/.test(split[i]!.core) ? i : i - 1;
-  const article = [1, 2, 3].some((k) => /^an?$/i.test(split[numberAt - k]?.core ?? ""));
+  // The article must belong to this measure: "a Type 1 24 V input", not "A coil on 24 V".
+  let article = false;
+  for (let k = numberAt - 1; k >= numberAt - 3 && k >= 0; k -= 1) {
+    const w = split[k]!.core;
+    if (/^an?$/i.test(w)) article = true;
+    if (article || NOT_A_NOUN.has(w.toLowerCase()) || split[k]!.tail !== "") break;
+  }
   let j = i + 1;
   while (/^(?:DC|AC|RMS)$/.test(split[j]?.core ?? "") && split[j - 1]!.tail === "") j += 1;
   const next = split[j]?.core ?? "";
