@@ -3,10 +3,9 @@
  * Durable Object class.
  */
 import { createApp } from "./app.ts";
-import { listVar, type Env } from "./env.ts";
+import { type Env, eventConfig } from "./env.ts";
 import { queueStub } from "./queue/stub.ts";
 import { scheduledSyncJobs } from "./schedule.ts";
-import { eventSettings } from "./github/settings.ts";
 
 export { QueueObject } from "./queue/QueueObject.ts";
 
@@ -15,8 +14,8 @@ const app = createApp();
 /** Enqueues the coalesced safety-net syncs; returns what each enqueue answered. */
 export async function runScheduledSync(env: Env, now: number) {
   const queue = queueStub(env);
-  const watch = { repos: listVar(env.WATCH_REPOS), branches: listVar(env.WATCH_BRANCHES) };
-  const jobs = scheduledSyncJobs(await queue.repositories(), watch, now, eventSettings(env).lessonsPerJob);
+  const config = eventConfig(env);
+  const jobs = scheduledSyncJobs(await queue.repositories(), config, now, config.settings.lessonsPerJob);
   const results = [];
   for (const job of jobs) results.push(await queue.enqueue(job));
   return results;

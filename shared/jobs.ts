@@ -95,6 +95,15 @@ export const DispatchPayload = z.object({
 });
 export type DispatchPayload = z.infer<typeof DispatchPayload>;
 
+/** An atom or task id (shared/models.ts `Slug`'s rule): 1-80 lower-case letters and digits joined by single hyphens. */
+function slugId(message: string) {
+  return z
+    .string()
+    .min(1)
+    .max(80)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, message);
+}
+
 /** The job type the dashboard's Approve button enqueues (additive): a review-gate approval, no sync. */
 export const APPROVE_JOB_TYPE = "factory.publish.approve" as const;
 
@@ -106,11 +115,7 @@ export const APPROVE_JOB_TYPE = "factory.publish.approve" as const;
  */
 export const ApprovePayload = z.object({
   repository: RepoFullName.optional(),
-  atomId: z
-    .string()
-    .min(1)
-    .max(80)
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be an atom id: lower-case letters and digits joined by single hyphens"),
+  atomId: slugId("must be an atom id: lower-case letters and digits joined by single hyphens"),
   at: z
     .string()
     .max(40)
@@ -132,11 +137,7 @@ export const LEARN_JOB_TYPE = "factory.learn" as const;
  * and optionally at most how many rounds (default 5) and which plant (default the built-in one).
  */
 export const LearnPayload = z.object({
-  task: z
-    .string()
-    .min(1)
-    .max(80)
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a task id: the file name kb/sim/<id>.json without .json"),
+  task: slugId("must be a task id: the file name kb/sim/<id>.json without .json"),
   rounds: z.number().int().min(1).max(20).optional(),
   plant: z.enum(["builtin", "factoryio"]).optional(),
 });
@@ -144,6 +145,12 @@ export type LearnPayload = z.infer<typeof LearnPayload>;
 
 /** The job type an issue asking for a new atom becomes (additive, issue 16): draft it, open a PR. */
 export const KB_REQUEST_JOB_TYPE = "factory.kb.request" as const;
+
+/**
+ * GitHub's own limits on an issue: the relay cuts a request's copy to them, and the payload
+ * schema holds it to them (one number each, for both).
+ */
+export const ISSUE_LIMITS = { title: 256, body: 65_536, labels: 100, labelName: 100 } as const;
 
 /**
  * Payload of a `factory.kb.request` job: the request issue, reduced to what the drafting needs.
@@ -155,10 +162,10 @@ export const KbRequestPayload = z.object({
   cloneUrl: z.string().min(1).optional(),
   issue: z.object({
     number: z.number().int().min(1),
-    title: z.string().min(1).max(256),
-    body: z.string().max(65536).nullable().default(null),
+    title: z.string().min(1).max(ISSUE_LIMITS.title),
+    body: z.string().max(ISSUE_LIMITS.body).nullable().default(null),
     author: z.string().min(1).max(100),
-    labels: z.array(z.string().max(100)).max(100).default([]),
+    labels: z.array(z.string().max(ISSUE_LIMITS.labelName)).max(ISSUE_LIMITS.labels).default([]),
     html_url: z.string().optional(),
   }),
   fields: z.record(z.string().max(100), z.string().max(20000)).optional(),
@@ -170,15 +177,18 @@ export type KbRequestPayload = z.infer<typeof KbRequestPayload>;
 /** The job type a published GitHub release becomes (additive, issue 16): publish the lessons of its tag. */
 export const RELEASE_JOB_TYPE = "factory.release.publish" as const;
 
+/** GitHub's own limits on a release's tag, name and notes (cut to by the relay, held by the schema). */
+export const RELEASE_LIMITS = { tagName: 256, name: 256, notes: 125_000 } as const;
+
 /** Payload of a `factory.release.publish` job. The release event carries no sha: the worker resolves `release.tag_name` with git. Field names inside `release` are GitHub's. */
 export const ReleasePayload = z.object({
   repository: RepoFullName,
   cloneUrl: z.string().min(1).optional(),
   release: z.object({
     id: z.number().int().min(1),
-    tag_name: z.string().min(1).max(256),
-    name: z.string().max(256).nullable().default(null),
-    body: z.string().max(125000).nullable().default(null),
+    tag_name: z.string().min(1).max(RELEASE_LIMITS.tagName),
+    name: z.string().max(RELEASE_LIMITS.name).nullable().default(null),
+    body: z.string().max(RELEASE_LIMITS.notes).nullable().default(null),
     prerelease: z.boolean().default(false),
   }),
   deliveryIds: z.array(z.string()).default([]),

@@ -225,26 +225,9 @@ export const SimLevel = z.enum(["easy", "medium", "hard"]);
 /** Every tag name a criterion mentions. */
 export function criterionTags(c: Criterion): string[] {
   const out: string[] = [];
-  switch (c.kind) {
-    case "never":
-      conditionTags(c.condition, out);
-      break;
-    case "response":
-      conditionTags(c.trigger, out);
-      conditionTags(c.response, out);
-      if (c.until) conditionTags(c.until, out);
-      break;
-    case "delivery":
-      break;
-    case "count":
-      out.push(c.tag);
-      if (c.resetOn) conditionTags(c.resetOn, out);
-      break;
-    case "settle":
-      out.push(c.tag);
-      if (typeof c.target !== "number" && !out.includes(c.target.tag)) out.push(c.target.tag);
-      break;
-  }
+  if (c.kind === "count" || c.kind === "settle") out.push(c.tag);
+  for (const [, condition] of conditionsOf(c)) conditionTags(condition, out);
+  if (c.kind === "settle" && typeof c.target !== "number" && !out.includes(c.target.tag)) out.push(c.target.tag);
   return out;
 }
 
@@ -347,6 +330,7 @@ export type SimTask = z.infer<typeof SimTask>;
 /** A task as written in the file, before defaults (cycleMs, count mode, ...) are filled in. */
 export type SimTaskInput = z.input<typeof SimTask>;
 
+/** The conditions of a criterion, by field name (the one place that knows which fields hold conditions). */
 function conditionsOf(c: Criterion): Array<[string, Condition]> {
   switch (c.kind) {
     case "never":

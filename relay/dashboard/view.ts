@@ -9,8 +9,6 @@ import type { DashboardSnapshot, RecentDelivery, RefusedDelivery } from "../queu
 import { esc, relativeTime } from "./html.ts";
 import { lessonsAwaitingReview, renderReview } from "./review.ts";
 
-export { esc, relativeTime } from "./html.ts";
-
 /** A relative time with the exact UTC time on hover. */
 function when(at: number | null | undefined, now: number): string {
   if (typeof at !== "number") return "—";
@@ -86,14 +84,19 @@ function renderDead(jobs: Job[], total: number, now: number, csrf: string): stri
         <td class="error">${esc(job.lastError ?? "(no error message was recorded)")}</td>
         <td class="num">${esc(job.attempts)} of ${esc(job.maxAttempts)}</td>
         <td>${when(job.updatedAt, now)}</td>
-        <td><form class="retry" method="post" action="/dashboard/jobs/${encodeURIComponent(job.id)}/retry">
-          <input type="hidden" name="csrf" value="${esc(csrf)}">
-          <button type="submit" aria-label="Retry job ${esc(job.id)}">Retry</button></form></td></tr>`,
+        <td>${retryForm(job, csrf)}</td></tr>`,
     )
     .join("");
   const more = total > jobs.length ? `<p class="note">Showing the newest ${jobs.length} of ${esc(total)} dead jobs.</p>` : "";
   return `<table><thead><tr><th>Job</th><th>What went wrong</th><th>Attempts</th><th>Stopped</th><th></th></tr></thead>
     <tbody>${rows}</tbody></table>${more}`;
+}
+
+/** The Retry button of a dead job (in the banner and under Dead jobs). */
+function retryForm(job: Job, csrf: string): string {
+  return `<form class="retry" method="post" action="/dashboard/jobs/${encodeURIComponent(job.id)}/retry">
+          <input type="hidden" name="csrf" value="${esc(csrf)}">
+          <button type="submit" aria-label="Retry job ${esc(job.id)}">Retry</button></form>`;
 }
 
 /** How much of a dead job's error the banner shows (the Dead jobs section has all of it). */
@@ -111,9 +114,7 @@ function renderAlerts(jobs: Job[], now: number, csrf: string): string {
       (job) => `<li data-job="${esc(job.id)}"><div>${jobLabel(job)}
         <div class="error">${esc(short(job.lastError ?? "(no error message was recorded)", ALERT_ERROR_CHARS))}</div>
         <div class="sub">Stopped ${when(job.updatedAt, now)}</div></div>
-        <div class="actions"><form class="retry" method="post" action="/dashboard/jobs/${encodeURIComponent(job.id)}/retry">
-          <input type="hidden" name="csrf" value="${esc(csrf)}">
-          <button type="submit" aria-label="Retry job ${esc(job.id)}">Retry</button></form>
+        <div class="actions">${retryForm(job, csrf)}
         <form class="dismiss" method="post" action="/dashboard/jobs/${encodeURIComponent(job.id)}/dismiss">
           <input type="hidden" name="csrf" value="${esc(csrf)}">
           <button class="secondary" type="submit" aria-label="Dismiss job ${esc(job.id)}">Dismiss</button></form></div></li>`,
@@ -168,7 +169,7 @@ function renderDeliveries(deliveries: RecentDelivery[], now: number): string {
 }
 
 /** What each refusal reason means, and what to check in GitHub's webhook settings. */
-export const REFUSAL_WORDS: Record<string, { label: string; fix: string }> = {
+const REFUSAL_WORDS: Record<string, { label: string; fix: string }> = {
   mismatch: {
     label: "Wrong secret",
     fix: "The signature does not match any GITHUB_WEBHOOK_SECRET. In the repository's Settings → Webhooks → Edit, paste the relay's secret into Secret (no spaces), Update webhook, then Redeliver from Recent Deliveries.",

@@ -13,6 +13,7 @@ import {
   SYNC_JOB_TYPE,
   type SyncPayload,
 } from "../../shared/jobs.ts";
+import { jsonBytes } from "../body.ts";
 import { boundChanges, syncCoalesceKey } from "../queue/rules.ts";
 import { mapIssues } from "./issues.ts";
 import {
@@ -149,7 +150,7 @@ function mapDispatch(body: unknown, facts: DeliveryFacts, watch: WatchConfig): E
     return { kind: "ignored", reason: `dispatch event_type "${eventType}" is not a valid job type`, seen };
   }
   // Depth is already bounded (the body's nesting was checked before parsing).
-  const clientBytes = d.client_payload ? new TextEncoder().encode(JSON.stringify(d.client_payload)).byteLength : 0;
+  const clientBytes = d.client_payload ? jsonBytes(d.client_payload) : 0;
   if (clientBytes > LIMITS.clientPayloadBytes) {
     return {
       kind: "invalid",

@@ -6,7 +6,7 @@
  * deleted or un-labelled → the queued job is cancelled. Pure: no I/O, no clock.
  */
 import { z } from "zod";
-import { KB_REQUEST_JOB_TYPE, type KbRequestPayload } from "../../shared/jobs.ts";
+import { ISSUE_LIMITS, KB_REQUEST_JOB_TYPE, type KbRequestPayload } from "../../shared/jobs.ts";
 import { kbRequestCoalesceKey } from "../queue/rules.ts";
 import {
   capText,
@@ -20,13 +20,6 @@ import {
   toSeen,
   unwatched,
 } from "./payloads.ts";
-
-/** GitHub's own limits on an issue (title 256 characters, body 65,536); kept when copied. */
-const TITLE_MAX = 256;
-const BODY_MAX = 65_536;
-/** GitHub allows 100 labels on an issue; the payload keeps at most that many. */
-const LABELS_MAX = 100;
-const LABEL_NAME_MAX = 100;
 
 const Label = z.object({ name: z.string().max(1024) });
 
@@ -111,7 +104,7 @@ export function mapIssues(body: unknown, facts: DeliveryFacts, config: EventConf
 /**
  * Only what the drafting needs, never the raw body: the issue's number, title, Markdown body
  * (the issue form's answers are in it; the worker reads them by their headings), author and
- * labels, cut to GitHub's own limits.
+ * labels, cut to GitHub's own limits ({@link ISSUE_LIMITS}).
  */
 function kbRequestPayload(ev: IssuesBody, facts: DeliveryFacts): KbRequestPayload {
   const issue = ev.issue;
@@ -120,10 +113,10 @@ function kbRequestPayload(ev: IssuesBody, facts: DeliveryFacts): KbRequestPayloa
     cloneUrl: ev.repository.clone_url,
     issue: {
       number: issue.number,
-      title: capText(issue.title, TITLE_MAX),
-      body: issue.body ? capText(issue.body, BODY_MAX) : null,
+      title: capText(issue.title, ISSUE_LIMITS.title),
+      body: issue.body ? capText(issue.body, ISSUE_LIMITS.body) : null,
       author: issue.user?.login || "ghost",
-      labels: (issue.labels ?? []).slice(0, LABELS_MAX).map((l) => capText(l.name, LABEL_NAME_MAX)),
+      labels: (issue.labels ?? []).slice(0, ISSUE_LIMITS.labels).map((l) => capText(l.name, ISSUE_LIMITS.labelName)),
       ...(issue.html_url ? { html_url: issue.html_url } : {}),
     },
     deliveryIds: [facts.deliveryId],

@@ -5,7 +5,7 @@
  * are ignored unless RELEASE_INCLUDE_PRERELEASES is set. Pure: no I/O, no clock.
  */
 import { z } from "zod";
-import { RELEASE_JOB_TYPE, type ReleasePayload } from "../../shared/jobs.ts";
+import { RELEASE_JOB_TYPE, RELEASE_LIMITS, type ReleasePayload } from "../../shared/jobs.ts";
 import { releaseDedupeKey } from "../queue/rules.ts";
 import {
   capText,
@@ -20,15 +20,11 @@ import {
   unwatched,
 } from "./payloads.ts";
 
-/** GitHub's own limit on release notes; the worker reads the course names from them. */
-const NOTES_MAX = 125_000;
-const NAME_MAX = 256;
-
 const ReleaseBody = z.object({
   action: z.string().max(100),
   release: z.object({
     id: z.number().int().min(1),
-    tag_name: z.string().min(1).max(256),
+    tag_name: z.string().min(1).max(RELEASE_LIMITS.tagName),
     name: z.string().nullish(),
     body: z.string().nullish(),
     prerelease: z.boolean(),
@@ -70,8 +66,8 @@ export function mapRelease(body: unknown, facts: DeliveryFacts, config: EventCon
     release: {
       id: r.id,
       tag_name: r.tag_name,
-      name: r.name ? capText(r.name, NAME_MAX) : null,
-      body: r.body ? capText(r.body, NOTES_MAX) : null,
+      name: r.name ? capText(r.name, RELEASE_LIMITS.name) : null,
+      body: r.body ? capText(r.body, RELEASE_LIMITS.notes) : null,
       prerelease: r.prerelease,
     },
     deliveryIds: [facts.deliveryId],

@@ -29,11 +29,15 @@ export const DEFAULT_EVENT_SETTINGS: EventSettings = {
   lessonsPerJob: null,
 };
 
-/** The variables these settings are read from (a subset of the relay's `Env`). */
+/** The variables these settings are read from (part of the relay's `Env`, which extends this). */
 export interface EventVars {
+  /** The label that makes an issue an atom request (default kb-request). */
   KB_REQUEST_LABEL?: string;
+  /** Comma-separated author_association values whose issues become requests (default OWNER,MEMBER,COLLABORATOR). */
   KB_REQUEST_TRUSTED?: string;
+  /** "true" makes published prereleases publishing jobs too (default: ignored). */
   RELEASE_INCLUDE_PRERELEASES?: string;
+  /** "Make the next N lessons": a whole number 1–1000 every sync job carries (default: every lesson). */
   LESSONS_PER_JOB?: string;
 }
 

@@ -6,13 +6,19 @@
  */
 import { DEFAULT_CONFIG, type QueueConfig } from "./rules.ts";
 
-/** The variables the queue object reads (a subset of the relay's `Env`). */
+/** The variables the queue object reads (part of the relay's `Env`, which extends this). */
 export interface QueueVars {
+  /** Seconds a lease lasts without a heartbeat (default 120). */
   LEASE_SECONDS?: string;
+  /** Seconds a new lease has to be confirmed by its first heartbeat (default 10). */
   CLAIM_SECONDS?: string;
+  /** Attempts before a job is dead (default 5). */
   MAX_ATTEMPTS?: string;
+  /** First retry delay in seconds, doubled per attempt (default 30). */
   BACKOFF_BASE_SECONDS?: string;
+  /** Longest retry delay in seconds (default 3600). */
   BACKOFF_MAX_SECONDS?: string;
+  /** Days a completed job is kept before pruning (default 7). */
   DONE_RETENTION_DAYS?: string;
 }
 

@@ -137,6 +137,9 @@ export function endAttempt(sql: SqlStorage, token: string, now: number, outcome:
   );
 }
 
+/** The columns of {@link LeasedRow}: what taking a lease back reads. */
+const LEASED_COLUMNS = "id, attempts, max_attempts, lease_token, leased_by, lease_confirmed";
+
 interface LeasedRow {
   id: string;
   attempts: number;
@@ -161,8 +164,7 @@ export interface Reclaimed {
 export function expireDue(sql: SqlStorage, now: number, config: QueueConfig, random: () => number): Reclaimed {
   const rows = sql
     .exec<LeasedRow>(
-      `SELECT id, attempts, max_attempts, lease_token, leased_by, lease_confirmed FROM jobs
-       WHERE state = 'leased' AND lease_expires_at <= ?`,
+      `SELECT ${LEASED_COLUMNS} FROM jobs WHERE state = 'leased' AND lease_expires_at <= ?`,
       now,
     )
     .toArray();
@@ -199,8 +201,7 @@ export function expireDue(sql: SqlStorage, now: number, config: QueueConfig, ran
 export function reclaimFromPredecessors(sql: SqlStorage, holder: Holder, now: number): Reclaimed {
   const rows = sql
     .exec<LeasedRow>(
-      `SELECT id, attempts, max_attempts, lease_token, leased_by, lease_confirmed FROM jobs
-       WHERE state = 'leased' AND leased_by = ? AND lease_instance IS NOT ?`,
+      `SELECT ${LEASED_COLUMNS} FROM jobs WHERE state = 'leased' AND leased_by = ? AND lease_instance IS NOT ?`,
       holder.worker,
       holder.instance,
     )

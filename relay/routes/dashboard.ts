@@ -87,45 +87,13 @@ dashboardRoutes.get("/dashboard/data", async (c) => {
   return c.json({ now: snap.stats.now, counts: snap.stats.counts, sections: renderSections(snap, session.csrf) }, 200);
 });
 
-dashboardRoutes.post("/dashboard/jobs/:id/retry", async (c) => {
-  const session = await requireSession(c);
-  checkOrigin(c);
-  const fromScript = c.req.header("X-CSRF-Token") !== undefined;
-  await checkCsrf(c, session);
-  const id = c.req.param("id");
-  // RPC typing loses the union's narrowing (and maps `unknown` to never); it is a plain Outcome<Job>.
-  const out = (await queueStub(c.env).retry(id)) as unknown as Outcome<Job>;
-  if (!out.ok) {
-    if (out.code === "not_found") {
-      throw new HttpError(404, "not_found", `There is no job ${id} any more (it was deleted): refresh the dashboard.`);
-    }
-    throw new HttpError(409, "wrong_state", `Job ${id} is ${out.state} now, not dead, so there is nothing to retry: refresh the dashboard.`);
-  }
-  if (!fromScript) return seeOther(c);
-  return c.json({ job: out.value }, 200);
-});
+dashboardRoutes.post("/dashboard/jobs/:id/retry", (c) => deadJobAction(c, "retry"));
 
 /**
  * Takes a dead job off the front page's banner (it stays dead: Retry and delete still work).
  * Same checks as Retry: session, Origin, CSRF.
  */
-dashboardRoutes.post("/dashboard/jobs/:id/dismiss", async (c) => {
-  const session = await requireSession(c);
-  checkOrigin(c);
-  const fromScript = c.req.header("X-CSRF-Token") !== undefined;
-  await checkCsrf(c, session);
-  const id = c.req.param("id");
-  // RPC typing loses the union's narrowing (and maps `unknown` to never); it is a plain Outcome<Job>.
-  const out = (await queueStub(c.env).dismiss(id)) as unknown as Outcome<Job>;
-  if (!out.ok) {
-    if (out.code === "not_found") {
-      throw new HttpError(404, "not_found", `There is no job ${id} any more (it was deleted): refresh the dashboard.`);
-    }
-    throw new HttpError(409, "wrong_state", `Job ${id} is ${out.state} now, not dead, so there is nothing to dismiss: refresh the dashboard.`);
-  }
-  if (!fromScript) return seeOther(c);
-  return c.json({ job: out.value }, 200);
-});
+dashboardRoutes.post("/dashboard/jobs/:id/dismiss", (c) => deadJobAction(c, "dismiss"));
 
 /**
  * Queues an approval for the home worker (the relay cannot reach it): form fields `atomId`,
@@ -133,10 +101,7 @@ dashboardRoutes.post("/dashboard/jobs/:id/dismiss", async (c) => {
  * same approval from two tabs, one job.
  */
 dashboardRoutes.post("/dashboard/approve", async (c) => {
-  const session = await requireSession(c);
-  checkOrigin(c);
-  const fromScript = c.req.header("X-CSRF-Token") !== undefined;
-  await checkCsrf(c, session);
+  const { fromScript } = await checkChange(c);
   const payload = await approvePayload(c);
   const at = payload.at;
   // A time with a zone can be checked here; a local one only the worker can read (its time zone).
@@ -147,6 +112,25 @@ dashboardRoutes.post("/dashboard/approve", async (c) => {
   if (!fromScript) return seeOther(c);
   return c.json({ jobId: stored.jobId, deduplicated: stored.deduplicated === true, approval: payload }, 202);
 });
+
+/**
+ * Retry or Dismiss on a dead job: the queue object's call of that name, 404 when the job is
+ * gone, 409 when it is no longer dead; then 303 back (plain form) or the job as JSON (script).
+ */
+async function deadJobAction(c: Context<DashboardEnv>, action: "retry" | "dismiss"): Promise<Response> {
+  const { fromScript } = await checkChange(c);
+  const id = c.req.param("id")!;
+  // RPC typing loses the union's narrowing (and maps `unknown` to never); it is a plain Outcome<Job>.
+  const out = (await queueStub(c.env)[action](id)) as unknown as Outcome<Job>;
+  if (!out.ok) {
+    if (out.code === "not_found") {
+      throw new HttpError(404, "not_found", `There is no job ${id} any more (it was deleted): refresh the dashboard.`);
+    }
+    throw new HttpError(409, "wrong_state", `Job ${id} is ${out.state} now, not dead, so there is nothing to ${action}: refresh the dashboard.`);
+  }
+  if (!fromScript) return seeOther(c);
+  return c.json({ job: out.value }, 200);
+}
 
 const APPROVE_FIELDS = ["atomId", "repository", "at", "calendar"] as const;
 
@@ -191,6 +175,19 @@ async function requireSession(c: Context<DashboardEnv>): Promise<Session> {
     throw new HttpError(401, "unauthorized", "Your dashboard session is missing or has expired: open /dashboard and sign in again.");
   }
   return session;
+}
+
+/**
+ * The checks of every POST that changes something: a session (401), a same-origin `Origin`
+ * and the session's CSRF token (403). `fromScript`: the page's script sent the token as a
+ * header and wants JSON back; a plain form wants a redirect.
+ */
+async function checkChange(c: Context<DashboardEnv>): Promise<{ fromScript: boolean }> {
+  const session = await requireSession(c);
+  checkOrigin(c);
+  const fromScript = c.req.header("X-CSRF-Token") !== undefined;
+  await checkCsrf(c, session);
+  return { fromScript };
 }
 
 /** The CSRF token from the header (script) or the form field (no script), compared in constant time. */

@@ -28,7 +28,7 @@ const WORKER_NAME = /^[A-Za-z0-9_.:@-]{1,100}$/;
 const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The optional `instance` query parameter (a worker process's id), checked. */
-export function instanceId(value: string | undefined): string | undefined {
+function instanceId(value: string | undefined): string | undefined {
   if (value === undefined || value === "") return undefined;
   if (!INSTANCE_ID.test(value)) {
     throw new HttpError(400, "bad_request", "`instance` must be 1-64 characters of A-Z a-z 0-9 _ -: send the worker process's id.");

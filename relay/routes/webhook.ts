@@ -7,11 +7,10 @@
  */
 import { Hono } from "hono";
 import { type CancelledResponse, type EnqueueResponse, type IgnoredResponse, LIMITS } from "../../shared/jobs.ts";
-import { listVar, type Env } from "../env.ts";
+import { type Env, eventConfig, listVar } from "../env.ts";
 import { parseJsonBounded, readCapped } from "../body.ts";
 import { HttpError } from "../errors.ts";
 import { routeEvent } from "../github/events.ts";
-import { eventSettings } from "../github/settings.ts";
 import { headerProblem, verifySignature } from "../github/verify.ts";
 import type { CancelOutcome } from "../queue/cancel.ts";
 import { queueStub } from "../queue/stub.ts";
@@ -62,12 +61,7 @@ webhookRoutes.post("/github/webhook", async (c) => {
     "set the webhook's content type in GitHub to application/json.",
   );
 
-  const config = {
-    repos: listVar(c.env.WATCH_REPOS),
-    branches: listVar(c.env.WATCH_BRANCHES),
-    settings: eventSettings(c.env),
-  };
-  const outcome = routeEvent(event, parsed, { deliveryId, receivedAt: Date.now() }, config);
+  const outcome = routeEvent(event, parsed, { deliveryId, receivedAt: Date.now() }, eventConfig(c.env));
   const queue = queueStub(c.env);
   switch (outcome.kind) {
     case "invalid":

@@ -5,23 +5,14 @@
  */
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { dash, signedIn } from "./dashboard-helpers.ts";
+import { dash, deadJob, signedIn } from "./dashboard-helpers.ts";
 import issueOpened from "../fixtures/github-webhooks/issues/opened.payload.json?raw";
 import published from "../fixtures/github-webhooks/release/published.payload.json?raw";
-import { api, enqueue, json, lease, setClock, webhook } from "./helpers.ts";
+import { api, enqueue, json, setClock, webhook } from "./helpers.ts";
 
 afterEach(async () => {
   await reset();
 });
-
-/** A job that failed with retryable:false, so it is dead. */
-async function deadJob(id?: string, error = "YouTube refused the upload: the channel is not verified"): Promise<string> {
-  const jobId = id ?? (await enqueue());
-  const l = await lease();
-  const res = await api("POST", `/v1/jobs/${jobId}/fail`, { leaseToken: l.lease.token, error, retryable: false });
-  expect((await json(res)).state).toBe("dead");
-  return jobId;
-}
 
 /** The banner's HTML, from the data the page refreshes from. */
 async function banner(cookie: string): Promise<string> {

@@ -3,7 +3,8 @@
  * instead of following them, signing in with the login form, and the page's CSRF token.
  */
 import { SELF } from "cloudflare:test";
-import { BASE, TOKEN } from "./helpers.ts";
+import { expect } from "vitest";
+import { api, BASE, enqueue, json, lease, TOKEN } from "./helpers.ts";
 
 /** A request to the dashboard (redirects are returned, not followed). */
 export function dash(path: string, init: RequestInit & { base?: string } = {}): Promise<Response> {
@@ -27,4 +28,13 @@ export async function signedIn(): Promise<{ cookie: string; csrf: string }> {
   const page = await (await dash("/dashboard", { headers: { Cookie: cookie } })).text();
   const csrf = /data-csrf="([^"]+)"/.exec(page)![1]!;
   return { cookie, csrf };
+}
+
+/** A job (a new one, or `id`, queued) that failed with retryable:false, so it is dead. */
+export async function deadJob(id?: string, error = "YouTube refused the upload: the channel is not verified"): Promise<string> {
+  const jobId = id ?? (await enqueue());
+  const l = await lease();
+  const res = await api("POST", `/v1/jobs/${jobId}/fail`, { leaseToken: l.lease.token, error, retryable: false });
+  expect((await json(res)).state).toBe("dead");
+  return jobId;
 }

@@ -1,22 +1,13 @@
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSession, matchingToken, SESSION_MS, verifySession } from "../../relay/dashboard/session.ts";
-import { esc, relativeTime } from "../../relay/dashboard/view.ts";
-import { dash, login, signedIn } from "./dashboard-helpers.ts";
-import { api, enqueue, json, lease, pushBody, sha, TOKEN, webhook } from "./helpers.ts";
+import { esc, relativeTime } from "../../relay/dashboard/html.ts";
+import { dash, deadJob, login, signedIn } from "./dashboard-helpers.ts";
+import { api, enqueue, json, pushBody, sha, TOKEN, webhook } from "./helpers.ts";
 
 afterEach(async () => {
   await reset();
 });
-
-/** A job that failed with retryable:false, so it is dead. */
-async function deadJob(error = "YouTube refused the upload: the channel is not verified"): Promise<string> {
-  const id = await enqueue();
-  const l = await lease();
-  const res = await api("POST", `/v1/jobs/${id}/fail`, { leaseToken: l.lease.token, error, retryable: false });
-  expect((await json(res)).state).toBe("dead");
-  return id;
-}
 
 async function stateOf(id: string): Promise<string> {
   return (await json(await api("GET", `/v1/jobs/${id}`))).state;
@@ -132,7 +123,7 @@ describe("what the dashboard shows", () => {
   });
 
   it("escapes error messages and names from outside", async () => {
-    await deadJob(`<img src=x onerror="alert(1)"> & 'quotes'`);
+    await deadJob(undefined, `<img src=x onerror="alert(1)"> & 'quotes'`);
     const { cookie } = await signedIn();
     const page = await (await dash("/dashboard", { headers: { Cookie: cookie } })).text();
     expect(page).not.toContain("<img src=x");
