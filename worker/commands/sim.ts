@@ -49,13 +49,13 @@ export async function simScenes(o: SimScenesOptions, out: Print = console.log, e
   } else {
     const { factoryIoUrl } = await import("../learn/plants/factoryio-config.ts");
     const { FactoryIoClient } = await import("../learn/plants/factoryio-client.ts");
+    const { IEC_OF } = await import("../learn/plants/factoryio-tags.ts");
     let client: InstanceType<typeof FactoryIoClient> | null = null;
     try {
       const { url } = factoryIoUrl(o.env ?? process.env);
       client = new FactoryIoClient({ baseUrl: url });
       const tags = await client.listTags();
-      const type = (t: string) => (t === "bit" ? "BOOL" : t === "int" ? "INT" : "REAL");
-      scenes = [{ id: "factoryio", title: `the scene open in Factory I/O at ${url}`, tags: tags.map((t) => ({ name: t.name, direction: t.kind, type: type(t.type) })), partTypes: [] }];
+      scenes = [{ id: "factoryio", title: `the scene open in Factory I/O at ${url}`, tags: tags.map((t) => ({ name: t.name, direction: t.kind, type: IEC_OF[t.type] })), partTypes: [] }];
     } catch (e) {
       err(`cannot list Factory I/O's tags: ${(e as Error).message}`);
       return SIM_EXIT.badInput;
@@ -118,10 +118,9 @@ export async function simRun(file: string, o: SimRunOptions, out: Print = consol
   let plant: import("../learn/plants/types.ts").Plant;
   try {
     if (kind === "builtin") {
-      const { createBuiltinPlant } = await import("../learn/plants/index.ts");
+      const { BUILTIN_SCENES, createBuiltinPlant } = await import("../learn/plants/index.ts");
       const { checkTaskAgainstScene } = await import("../kb/validate-sim.ts");
-      const { BUILTIN_SCENES } = await import("../learn/plants/index.ts");
-      const problems: Array<{ file: string; path: string; message: string }> = [];
+      const problems: import("../kb/validate.ts").KbProblem[] = [];
       checkTaskAgainstScene(task, `kb/sim/${task.id}.json`, BUILTIN_SCENES, problems);
       if (problems.length) {
         for (const p of problems) err(`${p.file} ${p.path}: ${p.message}`);

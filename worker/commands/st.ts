@@ -62,7 +62,7 @@ function inputSet(engine: Engine, program: CompiledProgram, text: string): Input
       if (v === "" || !Number.isFinite(value)) throw bad("a number such as 1.5");
       break;
     default: {
-      const [lo, hi] = input.type === "INT" ? [-32768, 32767] : [-2147483648, 2147483647];
+      const [lo, hi] = engine.RANGE[input.type];
       value = Number(v.replace(/_/g, ""));
       if (!/^[-+]?\d[\d_]*$/.test(v) || value < lo || value > hi) throw bad(`an integer in ${lo}..${hi}`);
     }

@@ -14,41 +14,18 @@ import { SimTask } from "../../shared/sim.ts";
 import { BUILTIN_SCENES } from "../learn/plants/index.ts";
 import type { SceneInfo } from "../learn/plants/types.ts";
 import { findJsonSyntaxError } from "./json-error.ts";
+import { type KbFile, type KbProblem, checkSchema, readJson } from "./validate.ts";
 
 export const SIM_DIR = "kb/sim";
 /** A task file is a few kilobytes; a reference solution a few hundred lines. */
-export const MAX_SIM_FILE_BYTES = 128 * 1024;
+const MAX_SIM_FILE_BYTES = 128 * 1024;
 /** Deeper JSON than this is refused before the schema sees it (conditions nest a few levels). */
 const MAX_JSON_DEPTH = 40;
-
-/** Same shape as worker/kb/validate.ts's KbProblem (not imported: validate.ts calls this file). */
-export interface SimProblem {
-  file: string;
-  path: string;
-  message: string;
-}
-
-/** A file of kb/sim/: its path relative to the repository and its text. */
-export interface SimFile {
-  file: string;
-  text: string;
-}
 
 export interface SimValidation {
   /** The valid tasks, by id order. Tasks with problems are left out. */
   tasks: SimTask[];
-  problems: SimProblem[];
-}
-
-/** `["criteria", 0, "trigger"]` → `$.criteria[0].trigger` (as validate.ts's jsonPath). */
-function jsonPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = "$";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (typeof seg === "string" && /^[A-Za-z_$][\w$]*$/.test(seg)) out += `.${seg}`;
-    else out += `[${JSON.stringify(String(seg))}]`;
-  }
-  return out;
+  problems: KbProblem[];
 }
 
 function depthOf(value: unknown): number {
@@ -67,41 +44,19 @@ function depthOf(value: unknown): number {
 const base = (file: string): string => file.split("/").pop() ?? file;
 const list = (names: string[]): string => names.map((n) => `"${n}"`).join(", ");
 
-/**
- * Parses one task file: JSON, then the schema. Returns the task or null with problems added.
- * Exported for `factory sim run`, which reads one task.
- */
-export function parseSimTask(f: SimFile, problems: SimProblem[]): SimTask | null {
-  const text = f.text.charCodeAt(0) === 0xfeff ? f.text.slice(1) : f.text;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const at = findJsonSyntaxError(text);
-    problems.push({
-      file: f.file,
-      path: "$",
-      message: at ? `invalid JSON at line ${at.line}, column ${at.column}: ${at.message}` : `invalid JSON: ${(e as Error).message}`,
-    });
-    return null;
-  }
-  if (depthOf(raw) > MAX_JSON_DEPTH) {
+/** Parses one task file: JSON, its depth, then the schema. Returns the task or null with problems added. */
+function parseSimTask(f: KbFile, problems: KbProblem[]): SimTask | null {
+  const json = readJson(f, problems);
+  if (!json) return null;
+  if (depthOf(json.value) > MAX_JSON_DEPTH) {
     problems.push({ file: f.file, path: "$", message: `nested more than ${MAX_JSON_DEPTH} levels deep: conditions need only a few` });
     return null;
   }
-  const r = SimTask.safeParse(raw);
-  if (!r.success) {
-    for (const issue of r.error.issues) {
-      const keys = issue.code === "unrecognized_keys" ? `: ${issue.keys.join(", ")} (check the spelling)` : "";
-      problems.push({ file: f.file, path: jsonPath(issue.path), message: issue.message + keys });
-    }
-    return null;
-  }
-  return r.data;
+  return checkSchema(f.file, json.value, SimTask, problems);
 }
 
 /** The checks that need the scene: tag names, directions and types, part types. */
-export function checkTaskAgainstScene(task: SimTask, file: string, scenes: readonly SceneInfo[], problems: SimProblem[]): void {
+export function checkTaskAgainstScene(task: SimTask, file: string, scenes: readonly SceneInfo[], problems: KbProblem[]): void {
   const scene = scenes.find((s) => s.id === task.scene);
   if (!scene) {
     problems.push({ file, path: "$.scene", message: `unknown scene "${task.scene}"; scenes: ${scenes.map((s) => s.id).join(", ")}` });
@@ -141,8 +96,8 @@ export function checkTaskAgainstScene(task: SimTask, file: string, scenes: reado
  * @param files every file under kb/sim/ (paths relative to the repository); .st texts are not read here
  * @param scenes the scenes tasks may use (the built-in ones by default)
  */
-export function validateSimFiles(files: SimFile[], scenes: readonly SceneInfo[] = BUILTIN_SCENES): SimValidation {
-  const problems: SimProblem[] = [];
+export function validateSimFiles(files: KbFile[], scenes: readonly SceneInfo[] = BUILTIN_SCENES): SimValidation {
+  const problems: KbProblem[] = [];
   const names = new Set(files.map((f) => base(f.file)));
   const taskIds = new Set([...names].filter((n) => n.endsWith(".json") && n !== "index.json").map((n) => n.slice(0, -5)));
   const tasks: SimTask[] = [];
@@ -182,7 +137,7 @@ export function validateSimFiles(files: SimFile[], scenes: readonly SceneInfo[] 
 }
 
 /** index.json is optional: an array of { id, ... } naming existing tasks. */
-function checkIndex(f: SimFile, taskIds: Set<string>, problems: SimProblem[]): void {
+function checkIndex(f: KbFile, taskIds: Set<string>, problems: KbProblem[]): void {
   let raw: unknown;
   try {
     raw = JSON.parse(f.text);
@@ -207,7 +162,7 @@ function checkIndex(f: SimFile, taskIds: Set<string>, problems: SimProblem[]): v
  * Reads kb/sim/ of a checkout (absent: no files). Symbolic links, sub-directories and oversized
  * files are problems, not read.
  */
-export async function readSimFiles(repoDir: string, problems: SimProblem[]): Promise<SimFile[]> {
+async function readSimFiles(repoDir: string, problems: KbProblem[]): Promise<KbFile[]> {
   let names: string[];
   try {
     names = await readdir(join(repoDir, SIM_DIR));
@@ -215,7 +170,7 @@ export async function readSimFiles(repoDir: string, problems: SimProblem[]): Pro
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
-  const files: SimFile[] = [];
+  const files: KbFile[] = [];
   for (const name of names.sort()) {
     const file = `${SIM_DIR}/${name}`;
     const st = await lstat(join(repoDir, SIM_DIR, name));
@@ -234,7 +189,7 @@ export async function readSimFiles(repoDir: string, problems: SimProblem[]): Pro
 
 /** Reads and validates kb/sim/ of a checkout. */
 export async function loadSimTasks(repoDir: string, scenes: readonly SceneInfo[] = BUILTIN_SCENES): Promise<SimValidation> {
-  const problems: SimProblem[] = [];
+  const problems: KbProblem[] = [];
   const files = await readSimFiles(repoDir, problems);
   const result = validateSimFiles(files, scenes);
   return { tasks: result.tasks, problems: [...problems, ...result.problems] };
@@ -246,7 +201,7 @@ export async function loadSimTasks(repoDir: string, scenes: readonly SceneInfo[]
  * @param atoms the atoms that validated (their file is kb/atoms/<id>.json)
  * @param tasks the valid tasks of kb/sim/ ({@link validateSimFiles})
  */
-export function checkSimTaskLinks(atoms: ReadonlyArray<{ id: string; simTask?: string | undefined }>, tasks: readonly SimTask[], problems: SimProblem[]): void {
+export function checkSimTaskLinks(atoms: ReadonlyArray<{ id: string; simTask?: string | undefined }>, tasks: readonly SimTask[], problems: KbProblem[]): void {
   const ids = new Set(tasks.map((t) => t.id));
   for (const atom of atoms) {
     if (atom.simTask === undefined || ids.has(atom.simTask)) continue;

@@ -53,11 +53,11 @@ export function idFromFileName(file: string): string {
   return base.endsWith(".json") ? base.slice(0, -".json".length) : base;
 }
 
-function parseFile<T>(f: KbFile, schema: z.ZodType<T>, problems: KbProblem[]): T | null {
+/** Parses a file's JSON (a leading BOM is skipped); null, with a problem that says where, when it is not JSON. */
+export function readJson(f: KbFile, problems: KbProblem[]): { value: unknown } | null {
   const text = f.text.charCodeAt(0) === 0xfeff ? f.text.slice(1) : f.text;
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return { value: JSON.parse(text) };
   } catch (e) {
     const at = findJsonSyntaxError(text);
     problems.push({
@@ -69,15 +69,22 @@ function parseFile<T>(f: KbFile, schema: z.ZodType<T>, problems: KbProblem[]): T
     });
     return null;
   }
+}
+
+/** Checks parsed JSON against a schema: the value, or null with one problem per issue (unknown keys named). */
+export function checkSchema<T>(file: string, raw: unknown, schema: z.ZodType<T>, problems: KbProblem[]): T | null {
   const r = schema.safeParse(raw);
-  if (!r.success) {
-    for (const issue of r.error.issues) {
-      const keys = issue.code === "unrecognized_keys" ? `: ${issue.keys.join(", ")} (check the spelling)` : "";
-      problems.push({ file: f.file, path: jsonPath(issue.path), message: issue.message + keys });
-    }
-    return null;
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) {
+    const keys = issue.code === "unrecognized_keys" ? `: ${issue.keys.join(", ")} (check the spelling)` : "";
+    problems.push({ file, path: jsonPath(issue.path), message: issue.message + keys });
   }
-  return r.data;
+  return null;
+}
+
+function parseFile<T>(f: KbFile, schema: z.ZodType<T>, problems: KbProblem[]): T | null {
+  const json = readJson(f, problems);
+  return json && checkSchema(f.file, json.value, schema, problems);
 }
 
 function checkIdMatchesFile(f: KbFile, id: string, problems: KbProblem[]): void {

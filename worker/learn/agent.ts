@@ -11,8 +11,9 @@
  * - usage is summed over every request, repair included.
  */
 import { ForcedToolClient, type ForcedToolClientOptions } from "../agents/forced-tool.ts";
-import type { TokenUsage } from "../agents/usage.ts";
-import { LEARN_SYSTEM_PROMPT, ST_TOOL_NAME, StProgramAnswer, buildRoundMessage, describeAnswerIssues, learnTool, type RoundInput } from "./prompt.ts";
+import { describeIssues } from "../agents/prompt.ts";
+import type { RoundWriter, WrittenProgram } from "./loop.ts";
+import { LEARN_SYSTEM_PROMPT, ST_TOOL_NAME, StProgramAnswer, buildRoundMessage, learnTool, type RoundInput } from "./prompt.ts";
 
 /** What to tell a user whose key was refused. Never includes the key. */
 export const LEARN_INVALID_KEY_MESSAGE =
@@ -21,32 +22,12 @@ export const LEARN_INVALID_KEY_MESSAGE =
   "(export ANTHROPIC_API_KEY=sk-ant-... or the service's environment file), then run `factory learn` again; " +
   "or unset ANTHROPIC_API_KEY to check the task's reference solution instead.";
 
-/** One program as the writer returns it. */
-export interface WrittenProgram {
-  program: string;
-  notes: string | null;
-  /** The model that answered (as the API names it). */
-  model: string;
-  usage: TokenUsage;
-  requests: number;
-  /** The user message of the round, for the record (and the tests). */
-  prompt: string;
-}
-
-/** Writes one round's program. The loop depends on this, not on Claude. */
-export interface ProgramWriter {
-  readonly model: string;
-  write(input: RoundInput, signal: AbortSignal): Promise<WrittenProgram>;
-}
-
-export type ClaudeProgramWriterOptions = ForcedToolClientOptions;
-
 /** Writes ST programs with Claude through the official SDK. */
-export class ClaudeProgramWriter implements ProgramWriter {
+export class ClaudeProgramWriter implements RoundWriter {
   readonly model: string;
   private readonly client: ForcedToolClient;
 
-  constructor(opts: ClaudeProgramWriterOptions) {
+  constructor(opts: ForcedToolClientOptions) {
     this.model = opts.model;
     this.client = new ForcedToolClient(opts, {
       invalidKey: LEARN_INVALID_KEY_MESSAGE,
@@ -68,7 +49,7 @@ export class ClaudeProgramWriter implements ProgramWriter {
         user: prompt,
         accept: (raw) => {
           const parsed = StProgramAnswer.safeParse(raw);
-          return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: describeAnswerIssues(parsed.error) };
+          return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: describeIssues(parsed.error) };
         },
         invalid: (errors, hint) => `Claude's program for task "${input.task.id}" is invalid after one repair request: ${errors.slice(0, 8).join("; ")}.${hint}`,
         repair: { report: "The answer does not match the tool's schema:", again: `Call ${ST_TOOL_NAME} again with the complete program.` },

@@ -123,15 +123,14 @@ export function judgeWith(task: SimTask, o: TaskJudgeOptions): Judge {
         return { verdict: { kind: "compile-error", message: r.message } };
       case "runtime-error":
         return { verdict: { kind: "runtime-error", message: r.message, atMs: r.atMs } };
-      case "failed": {
-        // The failing run's diagram marks the first violation, for whoever reads the round's files.
+      case "failed":
+      case "passed": {
+        // A failing run's diagram marks the first violation, for whoever reads the round's files.
         const trace = toTimingTrace(task, r.trace, task.durationMs);
         const f = r.verdict.firstFailure;
         if (f) trace.markers.push({ t: f.atMs, label: `${f.id} violated`, kind: "fail" });
         return { verdict: toRoundVerdict(r.verdict), trace, summary: traceSummary(task, r.trace, r.verdict, o.plantName) };
       }
-      case "passed":
-        return { verdict: toRoundVerdict(r.verdict), trace: toTimingTrace(task, r.trace, task.durationMs), summary: traceSummary(task, r.trace, r.verdict, o.plantName) };
     }
   };
 }

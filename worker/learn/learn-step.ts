@@ -135,12 +135,21 @@ export function learnStep(o: LearnStepOptions): PlannedStep {
     version: LEARN_STEP_VERSION,
     dependsOn: o.dependsOn,
     inputs: (deps) => learnInputs(o.source(deps), { writer, model, maxRounds, plant }),
-    run: (ctx) => runLearnStep(ctx, o.source(ctx.deps), learnInputs(o.source(ctx.deps), { writer, model, maxRounds, plant }), o.settings, d),
+    run: (ctx) => {
+      const src = o.source(ctx.deps);
+      return runLearnStep(ctx, src, learnInputs(src, { writer, model, maxRounds, plant }), o.settings, d, env);
+    },
   };
 }
 
-async function runLearnStep(ctx: StepContext, src: TaskSource, inputs: LearnStepInputs, settings: Record<string, unknown>, d: LearnStepDeps): Promise<StepOutput> {
-  const env = d.env ?? process.env;
+async function runLearnStep(
+  ctx: StepContext,
+  src: TaskSource,
+  inputs: LearnStepInputs,
+  settings: Record<string, unknown>,
+  d: LearnStepDeps,
+  env: Record<string, string | undefined>,
+): Promise<StepOutput> {
   const { task } = src;
   const hash = learnHash(inputs);
   const dir = learnRunDir(task.id, hash);

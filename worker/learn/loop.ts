@@ -45,9 +45,21 @@ export interface JudgedRun {
 /** Compiles, runs and judges one program of a task. */
 export type Judge = (program: string, round: number, signal: AbortSignal) => Promise<JudgedRun>;
 
-/** Writes one round's program (ClaudeProgramWriter, or a fake in tests). */
+/** One program as a writer returns it. */
+export interface WrittenProgram {
+  program: string;
+  notes: string | null;
+  /** The model that answered (as the API names it). */
+  model: string;
+  usage: TokenUsage;
+  requests: number;
+  /** The user message of the round, for the record (and the tests). */
+  prompt: string;
+}
+
+/** Writes one round's program (ClaudeProgramWriter, or a fake in tests). The loop depends on this, not on Claude. */
 export interface RoundWriter {
-  write(input: RoundInput, signal: AbortSignal): Promise<{ program: string; notes: string | null; model: string; usage: TokenUsage; requests: number; prompt: string }>;
+  write(input: RoundInput, signal: AbortSignal): Promise<WrittenProgram>;
 }
 
 /** One round as the loop records it. */

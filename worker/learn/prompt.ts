@@ -195,8 +195,3 @@ export function buildRoundMessage(input: RoundInput): string {
   }
   return lines.join("\n");
 }
-
-/** zod issues as lines for a repair request: `program: Too small: …`. */
-export function describeAnswerIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
-}

@@ -78,7 +78,7 @@ function toPlant(tag: SimTag, value: StValue): TagValue {
   return typeof value === "boolean" ? Number(value) : value;
 }
 
-
+/** Runs the program against the plant for the task's duration and judges the trace (see the file comment). */
 export async function runTask(opts: RunTaskOptions): Promise<RunTaskResult> {
   const { program, task, plant, signal } = opts;
   const mismatch = checkInterface(program, task);

@@ -19,7 +19,7 @@ import { type LearnStepData, type LearnStepDeps, type PlantKind, type TaskSource
 import { TaskFileError, loadSimTask } from "../learn/task-file.ts";
 import { type PlanInput, type PlannedStep, type Stage, StepError, type StepOutput } from "../pipeline/types.ts";
 import { writeBack } from "../publish/writeback.ts";
-import { publishSettings } from "../publish/settings.ts";
+import { type PublishSettings, publishSettings } from "../publish/settings.ts";
 
 export const simReadKey = (taskId: string) => `sim:${taskId}`;
 export const solutionPath = (taskId: string) => `kb/sim/${taskId}.solution.st`;
@@ -74,8 +74,7 @@ function taskFrom(taskId: string) {
 }
 
 /** Commits every passing program of this plan to the write-back branch. */
-function solutionWritebackStep(taskIds: string[], settings: Record<string, unknown>, now: () => number): PlannedStep {
-  const s = publishSettings(settings);
+function solutionWritebackStep(taskIds: string[], s: PublishSettings, now: () => number): PlannedStep {
   const keys = taskIds.map(learnStepKey);
   const { enabled: _enabled, ...target } = s.writeback;
   const solutions = (deps: Readonly<Record<string, StepOutput>>) =>
@@ -135,7 +134,8 @@ function learnPlan(taskIds: string[], input: PlanInput, o: { rounds?: number; pl
       }),
     );
   }
-  if (publishSettings(input.settings).writeback.enabled) steps.push(solutionWritebackStep(taskIds, input.settings, deps.now ?? Date.now));
+  const publish = publishSettings(input.settings);
+  if (publish.writeback.enabled) steps.push(solutionWritebackStep(taskIds, publish, deps.now ?? Date.now));
   return steps;
 }
 

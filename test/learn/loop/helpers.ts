@@ -33,43 +33,24 @@ export function testConfig(workDir: string, settings: Record<string, unknown> = 
   };
 }
 
+/** The seal-in task's program around a body: its declarations, then `body`. */
+const sealIn = (body: string) => `PROGRAM SealIn
+VAR_INPUT
+  Start : BOOL;
+  Stop : BOOL;
+END_VAR
+VAR_OUTPUT
+  Conveyor : BOOL;
+END_VAR
+${body}
+END_PROGRAM
+`;
+
 /** Three programs: one that does not compile, one without the seal-in, one that passes. */
 export const PROGRAMS = {
-  compileError: `PROGRAM SealIn
-VAR_INPUT
-  Start : BOOL;
-  Stop : BOOL;
-END_VAR
-VAR_OUTPUT
-  Conveyor : BOOL;
-END_VAR
-IF Start THEN
-  Conveyor := TRUE
-END_IF;
-END_PROGRAM
-`,
-  noSealIn: `PROGRAM SealIn
-VAR_INPUT
-  Start : BOOL;
-  Stop : BOOL;
-END_VAR
-VAR_OUTPUT
-  Conveyor : BOOL;
-END_VAR
-Conveyor := Start AND Stop;
-END_PROGRAM
-`,
-  passing: `PROGRAM SealIn
-VAR_INPUT
-  Start : BOOL;
-  Stop : BOOL;
-END_VAR
-VAR_OUTPUT
-  Conveyor : BOOL;
-END_VAR
-Conveyor := (Start OR Conveyor) AND Stop;
-END_PROGRAM
-`,
+  compileError: sealIn("IF Start THEN\n  Conveyor := TRUE\nEND_IF;"),
+  noSealIn: sealIn("Conveyor := Start AND Stop;"),
+  passing: sealIn("Conveyor := (Start OR Conveyor) AND Stop;"),
 };
 
 /** A compile error in the engine's format, and a trace excerpt in the judge's, for the prompt tests. */

@@ -22,7 +22,7 @@ export abstract class BuiltinPlant implements SteppedPlant {
   private events: PlantEvent[] = [];
   private readonly outputTags: Map<string, PlantTag>;
 
-  protected constructor(scene: SceneInfo, panel: PanelControl[]) {
+  protected constructor(scene: SceneInfo, panel: readonly PanelControl[]) {
     this.scene = scene;
     this.panel = new Panel(panel);
     this.outputTags = new Map(scene.tags.filter((t) => t.direction === "output").map((t) => [t.name, t]));

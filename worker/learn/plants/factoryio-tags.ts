@@ -3,6 +3,7 @@
  * tags to the scene's by exact name, converting values between Factory I/O (bit, int, float) and
  * IEC types (BOOL, INT, REAL), and turning per-item errors into sentences. No I/O here.
  */
+import { RANGE } from "../st/types.ts";
 import type { PlantTag, TagType, TagValue } from "./types.ts";
 
 /** Why the adapter stopped; `message` says what to check, in words a teacher can follow. */
@@ -40,9 +41,9 @@ export const CONTROL = {
   running: { name: "FACTORY I/O (Running)", direction: "input", type: "BOOL" },
 } as const satisfies Record<string, PlantTag>;
 
-const IEC_OF: Record<FioType, TagType> = { bit: "BOOL", int: "INT", float: "REAL" };
-const INT_MIN = -32768;
-const INT_MAX = 32767;
+/** The IEC type a Factory I/O tag type carries. */
+export const IEC_OF: Record<FioType, TagType> = { bit: "BOOL", int: "INT", float: "REAL" };
+const [INT_MIN, INT_MAX] = RANGE.INT;
 
 /**
  * Parses the body of `GET /api/tags`. The documentation writes `type`/`kind` in lower case

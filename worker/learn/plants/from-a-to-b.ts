@@ -3,13 +3,9 @@
  * end (B), a sensor at each end and an operator panel. Physics and tag names: docs/learning.md.
  */
 import { BuiltinPlant, tags } from "./builtin-plant.ts";
-import { centre, moveRoute, PartQueue, rear, sees, type Part, type PartType } from "./parts.ts";
+import { STANDARD_BUTTONS } from "./panel.ts";
+import { BOXES, centre, moveRoute, PartQueue, rear, sees, type Part } from "./parts.ts";
 import type { SceneInfo, TagValue } from "./types.ts";
-
-export const FROM_A_TO_B_PARTS: readonly PartType[] = [
-  { id: "small-box", length: 0.6, height: 0.3 },
-  { id: "tall-box", length: 0.6, height: 0.6 },
-];
 
 /** Geometry, metres and metres per second. */
 export const A_TO_B = {
@@ -29,7 +25,7 @@ export const FROM_A_TO_B_SCENE: SceneInfo = {
     ...tags("output", "BOOL", "Conveyor", "Emitter", "Remover", "Start light", "Stop light", "Reset light"),
     ...tags("output", "INT", "Counter"),
   ],
-  partTypes: FROM_A_TO_B_PARTS.map((p) => p.id),
+  partTypes: BOXES.map((p) => p.id),
 };
 
 export class FromAToBPlant extends BuiltinPlant {
@@ -37,12 +33,7 @@ export class FromAToBPlant extends BuiltinPlant {
   private readonly queue = new PartQueue();
 
   constructor() {
-    super(FROM_A_TO_B_SCENE, [
-      { kind: "button", name: "Start", wiring: "NO" },
-      { kind: "button", name: "Stop", wiring: "NC" },
-      { kind: "button", name: "Reset", wiring: "NO" },
-      { kind: "button", name: "Emergency stop", wiring: "NC", latching: true },
-    ]);
+    super(FROM_A_TO_B_SCENE, STANDARD_BUTTONS);
   }
 
   protected resetWorld(): void {
@@ -63,9 +54,9 @@ export class FromAToBPlant extends BuiltinPlant {
   protected step(dt: number): void {
     const { length, speed, gap } = A_TO_B;
     // The emitter drops the next waiting part when it is on and the start of the belt is free.
-    if (this.on("Emitter") && this.queue.length > 0 && this.parts.every((p) => rear(p) >= FROM_A_TO_B_PARTS[0]!.length + gap)) {
+    if (this.on("Emitter") && this.queue.length > 0 && this.parts.every((p) => rear(p) >= BOXES[0]!.length + gap)) {
       const next = this.queue.take()!;
-      const type = FROM_A_TO_B_PARTS.find((t) => t.id === next.type)!;
+      const type = BOXES.find((t) => t.id === next.type)!;
       this.parts.push({ id: next.id, type: type.id, length: type.length, height: type.height, route: "belt", front: type.length });
       this.emit("part-entered", next.id, { part: type.id });
     }

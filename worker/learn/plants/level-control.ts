@@ -5,6 +5,7 @@
  * second drain (disturbance "drain", 0-10 like a valve voltage). Physics: docs/learning.md.
  */
 import { BuiltinPlant, tags } from "./builtin-plant.ts";
+import { STANDARD_BUTTONS } from "./panel.ts";
 import type { SceneInfo, TagValue } from "./types.ts";
 
 export const TANK = {
@@ -42,10 +43,7 @@ export class LevelControlPlant extends BuiltinPlant {
 
   constructor() {
     super(LEVEL_CONTROL_SCENE, [
-      { kind: "button", name: "Start", wiring: "NO" },
-      { kind: "button", name: "Stop", wiring: "NC" },
-      { kind: "button", name: "Reset", wiring: "NO" },
-      { kind: "button", name: "Emergency stop", wiring: "NC", latching: true },
+      ...STANDARD_BUTTONS,
       { kind: "analog", name: "Setpoint", initial: TANK.initialSetpointV, min: 0, max: 10 },
     ]);
   }

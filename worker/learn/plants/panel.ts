@@ -11,6 +11,14 @@ export type PanelControl =
   | { kind: "switch"; name: string; initial: boolean; /** The other position's input, kept opposite. */ opposite?: string }
   | { kind: "analog"; name: string; initial: number; min: number; max: number };
 
+/** The push buttons every Factory I/O scene's operator panel has, wired as Factory I/O wires them. */
+export const STANDARD_BUTTONS: readonly PanelControl[] = [
+  { kind: "button", name: "Start", wiring: "NO" },
+  { kind: "button", name: "Stop", wiring: "NC" },
+  { kind: "button", name: "Reset", wiring: "NO" },
+  { kind: "button", name: "Emergency stop", wiring: "NC", latching: true },
+];
+
 export class Panel {
   private readonly controls = new Map<string, PanelControl>();
   private readonly list: PanelControl[];
@@ -18,7 +26,7 @@ export class Panel {
   private readonly values = new Map<string, TagValue>();
   private readonly releaseAt = new Map<string, number>();
 
-  constructor(controls: PanelControl[]) {
+  constructor(controls: readonly PanelControl[]) {
     for (const c of controls) this.controls.set(c.name, c);
     this.list = [...this.controls.values()];
     this.reset();

@@ -12,6 +12,12 @@ export interface PartType {
   height: number;
 }
 
+/** The boxes the built-in conveyor scenes emit: the same two heights, told apart by the height sensors. */
+export const BOXES: readonly PartType[] = [
+  { id: "small-box", length: 0.6, height: 0.3 },
+  { id: "tall-box", length: 0.6, height: 0.6 },
+];
+
 export interface Part {
   id: number;
   type: string;

@@ -9,13 +9,9 @@
  *   "left" / "right": transfer [0, 0.8] sideways, then the exit conveyor [0.8, 3.8].
  */
 import { BuiltinPlant, tags } from "./builtin-plant.ts";
-import { centre, moveRoute, PartQueue, rear, sees, type Part, type PartType } from "./parts.ts";
+import { STANDARD_BUTTONS } from "./panel.ts";
+import { BOXES, centre, moveRoute, PartQueue, rear, sees, type Part } from "./parts.ts";
 import type { SceneInfo, TagValue } from "./types.ts";
-
-export const SORTING_PARTS: readonly PartType[] = [
-  { id: "small-box", length: 0.6, height: 0.3 },
-  { id: "tall-box", length: 0.6, height: 0.6 },
-];
 
 export const SORTING = {
   entryLength: 4,
@@ -59,7 +55,7 @@ export const SORTING_BY_HEIGHT_BASIC_SCENE: SceneInfo = {
     ...tags("output", "INT", "Counter"),
     ...tags("output", "BOOL", "Start light", "Stop light", "Reset light", "Emitter", "Remover left", "Remover right"),
   ],
-  partTypes: SORTING_PARTS.map((p) => p.id),
+  partTypes: BOXES.map((p) => p.id),
 };
 
 type Side = "left" | "right";
@@ -72,10 +68,7 @@ export class SortingByHeightBasicPlant extends BuiltinPlant {
 
   constructor() {
     super(SORTING_BY_HEIGHT_BASIC_SCENE, [
-      { kind: "button", name: "Start", wiring: "NO" },
-      { kind: "button", name: "Stop", wiring: "NC" },
-      { kind: "button", name: "Reset", wiring: "NO" },
-      { kind: "button", name: "Emergency stop", wiring: "NC", latching: true },
+      ...STANDARD_BUTTONS,
       { kind: "switch", name: "Auto", initial: true, opposite: "Manual" },
       { kind: "switch", name: "Manual", initial: false, opposite: "Auto" },
     ]);
@@ -142,7 +135,7 @@ export class SortingByHeightBasicPlant extends BuiltinPlant {
       const sideways = chains && !other ? s.speed : other && !chains ? -s.speed : 0;
       const conveyor = this.on(side === "left" ? "Conveyor left" : "Conveyor right") ? s.speed : 0;
       moveRoute(this.parts, side, dt, (p) => (centre(p) < s.transferWidth ? sideways : conveyor));
-      const home = s.transferWidth - (s.transferWidth - SORTING_PARTS[0]!.length) / 2;
+      const home = s.transferWidth - (s.transferWidth - BOXES[0]!.length) / 2;
       for (const p of this.parts) {
         if (p.route === side && p.front <= home + EPS && sideways < 0) {
           p.route = "entry";
@@ -154,11 +147,11 @@ export class SortingByHeightBasicPlant extends BuiltinPlant {
   }
 
   private emitPart(): void {
-    const first = SORTING_PARTS[0]!;
+    const first = BOXES[0]!;
     if (!this.on("Emitter") || this.queue.length === 0) return;
     if (!this.parts.every((p) => p.route !== "entry" || rear(p) >= first.length + SORTING.gap)) return;
     const next = this.queue.take()!;
-    const type = SORTING_PARTS.find((t) => t.id === next.type)!;
+    const type = BOXES.find((t) => t.id === next.type)!;
     this.parts.push({ id: next.id, type: type.id, length: type.length, height: type.height, route: "entry", front: type.length });
     this.emit("part-entered", next.id, { part: type.id });
   }

@@ -4,6 +4,7 @@
  * of the scan that calls them. The choices the standard leaves open are in docs/structured-text.md.
  */
 import type { StType } from "./api.ts";
+import { RANGE } from "./types.ts";
 
 /** A running instance: its parameters are plain fields (read as `T1.Q`), `run` executes it once. */
 export interface BlockInstance {
@@ -19,8 +20,8 @@ export interface BlockType {
   create(): BlockInstance;
 }
 
-const CV_MAX = 32767;
-const CV_MIN = -32768;
+/** Counters count within INT. */
+const [CV_MIN, CV_MAX] = RANGE.INT;
 
 /** On-delay: Q rises once IN has been TRUE for PT; ET counts up to PT and stops there. */
 class Ton {

@@ -15,5 +15,5 @@ export type {
 export { StCompileError, StRuntimeError, formatDiagnostic } from "./errors.ts";
 export { DEFAULT_MAX_LOOP_ITERATIONS, compileProgram } from "./program.ts";
 export { runStandalone, type Change, type InputSet, type StandaloneOptions, type StandaloneRun } from "./standalone.ts";
-export { formatTime, formatValue } from "./types.ts";
+export { RANGE, formatTime, formatValue } from "./types.ts";
 export { parseDuration, parseTimeLiteral } from "./literals.ts";
