@@ -26,13 +26,8 @@ export async function writeJsonDurably(path: string, value: unknown): Promise<vo
  * valid JSON or not such a record throws, naming the file and `remedy` (what the owner can do).
  */
 export async function readJsonRecord<T extends z.ZodType>(path: string, schema: T, what: string, remedy: string): Promise<z.infer<T> | null> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -42,4 +37,14 @@ export async function readJsonRecord<T extends z.ZodType>(path: string, schema: 
   const r = schema.safeParse(raw);
   if (!r.success) throw new Error(`${path} is not ${what} (${r.error.issues[0]?.message}): ${remedy}`);
   return r.data;
+}
+
+/** The UTF-8 text of `path`, or null when there is no such file (any other error throws). */
+export async function readTextIfExists(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
 }

@@ -62,7 +62,7 @@ export async function syncRepository(o: SyncOptions): Promise<SyncResult> {
   const log = o.log ?? silentLogger;
   const dir = checkoutDir(o.workDir, o.repository);
   const url = normaliseCloneUrl(o.cloneUrl);
-  const secrets = [o.githubToken ?? ""].filter(Boolean);
+  const secrets = tokenSecrets(o.githubToken);
   const where = redactUrl(url);
   const env = gitEnv(url, o.githubToken ?? null);
   const git = (baseDir: string) =>
@@ -204,15 +204,28 @@ function gitEnv(url: string, token: string | null): Record<string, string> {
   }
   env.GIT_TERMINAL_PROMPT = "0";
   env.GCM_INTERACTIVE = "never";
-  if (token && /^https?:\/\//i.test(url)) {
-    const origin = new URL(url).origin;
-    const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10) || 0;
-    env.GIT_CONFIG_COUNT = String(n + 1);
-    env[`GIT_CONFIG_KEY_${n}`] = `http.${origin}/.extraheader`;
-    env[`GIT_CONFIG_VALUE_${n}`] =
-      `AUTHORIZATION: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
-  }
+  addTokenHeader(env, url, token);
   return env;
+}
+
+const basicAuth = (token: string) => Buffer.from(`x-access-token:${token}`).toString("base64");
+
+/**
+ * Adds `token` to git's environment `env` as an `http.<origin>/.extraheader` of `url`'s origin
+ * (GIT_CONFIG_COUNT/KEY/VALUE, after any the environment already has), so it is never written to
+ * .git/config nor on a command line. Nothing is added without a token or for a non-http(s) URL.
+ */
+export function addTokenHeader(env: Record<string, string | undefined>, url: string | null, token: string | null | undefined): void {
+  if (!url || !token || !/^https?:\/\//i.test(url)) return;
+  const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10) || 0;
+  env.GIT_CONFIG_COUNT = String(n + 1);
+  env[`GIT_CONFIG_KEY_${n}`] = `http.${new URL(url).origin}/.extraheader`;
+  env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: Basic ${basicAuth(token)}`;
+}
+
+/** What to mask in git's messages for `token`: the token and the header value made from it. */
+export function tokenSecrets(token: string | null | undefined): string[] {
+  return token ? [token, basicAuth(token)] : [];
 }
 
 /** A URL with any user:password removed, for messages. */
@@ -225,7 +238,7 @@ const PERMANENT =
 
 function gitFailure(what: string, repository: string, where: string, e: unknown, secrets: string[]): StepError {
   const raw = e instanceof Error ? e.message : String(e);
-  const detail = maskSecrets(redactUrlsIn(raw), [...secrets, ...secrets.map((s) => Buffer.from(`x-access-token:${s}`).toString("base64"))])
+  const detail = maskSecrets(redactUrlsIn(raw), secrets)
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean)

@@ -1,6 +1,7 @@
 /** The publishing calendar against an injected clock, across daylight-saving changes. */
 import { describe, expect, test } from "vitest";
-import { CalendarSettings, type CalendarLesson, formatPlan, nextSlots, planCalendar, zonedTimeToUtc } from "../../worker/publish/calendar.ts";
+import { CalendarSettings, type CalendarLesson, formatPlan, nextSlots, planCalendar } from "../../worker/publish/calendar.ts";
+import { zonedTimeToUtc } from "../../worker/publish/zoned-time.ts";
 
 const berlin = CalendarSettings.parse({ timeZone: "Europe/Berlin", slots: [{ day: "tue", time: "15:00" }, { day: "fri", time: "15:00" }] });
 const iso = (ms: number) => new Date(ms).toISOString();

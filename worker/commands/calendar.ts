@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Ledger } from "../ledger.ts";
-import { releaseDecisions } from "../github/release-record.ts";
+import { releaseSlots } from "../github/release-record.ts";
 import { type CalendarLesson, type CalendarPlan, type CalendarSettings, formatPlan, planCalendar } from "../publish/calendar.ts";
 import { calendarCandidates, SLOT_MARGIN_MS } from "../publish/calendar-apply.ts";
 import { calendarRecordPath, emptyCalendarRecord, readCalendarRecord } from "../publish/calendar-record.ts";
@@ -44,7 +44,7 @@ export async function calendarPlan(opts: { workDir: string; repoDir: string; set
     for (const l of picked.candidates) lessons.push({ repository, atomId: l.atomId, courseId: order.get(l.atomId)?.courseId ?? null, order: order.get(l.atomId)?.order ?? order.size, state: "approved" });
     taken.push(...Object.values(record.placed).map((p) => Date.parse(p.at)));
   }
-  for (const d of await releaseDecisions(opts.workDir)) if (d.state !== "published" && d.at !== null) taken.push(d.at);
+  taken.push(...(await releaseSlots(opts.workDir)));
   const future = taken.filter((t) => Number.isFinite(t) && t > opts.now);
   return { ...planCalendar(opts.settings, lessons, opts.now + SLOT_MARGIN_MS, opts.limit, future), unapproved };
 }

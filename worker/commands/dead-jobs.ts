@@ -14,7 +14,7 @@ export type DeadJobAdvice =
   | { kind: "retry"; job: Job };
 
 /** owner/name and branch of a job's payload ("" when it names none). */
-export function repoBranchOf(job: Job): { repository: string; branch: string } {
+function repoBranchOf(job: Job): { repository: string; branch: string } {
   const p = job.payload as { repository?: unknown; branch?: unknown };
   return {
     repository: typeof p.repository === "string" ? p.repository : "",
@@ -26,7 +26,7 @@ export function repoBranchOf(job: Job): { repository: string; branch: string } {
  * The later done job of the same type, repository and branch that makes `dead` moot, if any.
  * @param others any jobs (every state); only done ones created after `dead` count
  */
-export function supersededBy(dead: Job, others: readonly Job[]): Job | null {
+function supersededBy(dead: Job, others: readonly Job[]): Job | null {
   const { repository, branch } = repoBranchOf(dead);
   if (!repository) return null;
   let best: Job | null = null;
@@ -40,7 +40,7 @@ export function supersededBy(dead: Job, others: readonly Job[]): Job | null {
 }
 
 /** Whether the worker gave up on the job at once (it said a retry would fail the same way). */
-export function diedWithoutRetrying(job: Job): boolean {
+function diedWithoutRetrying(job: Job): boolean {
   return job.state === "dead" && job.attempts < job.maxAttempts;
 }
 

@@ -3,8 +3,9 @@
  * runs on every push, and the index the content agent reads, on a local checkout.
  */
 import type { Command } from "commander";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { readTextIfExists } from "../durable-json.ts";
 import { INDEX_FILE, indexText } from "../kb/index.ts";
 import { formatProblems, loadKnowledgeBase } from "../kb/load.ts";
 import { runKbMaintenance } from "../kb/sources-maintenance.ts";
@@ -16,15 +17,6 @@ import { SOURCES_INDEX_FILE } from "../../shared/sources.ts";
 /** Exit codes: 0 valid, 1 problems found. */
 export const KB_EXIT = { ok: 0, problems: 1 } as const;
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
-}
-
 /** Validates the KB in `dir`; returns the exit code and prints the report. */
 export async function kbValidate(dir: string, out = console.log, err = console.error): Promise<number> {
   const { kb, problems } = await loadKnowledgeBase(resolve(dir));
@@ -32,7 +24,7 @@ export async function kbValidate(dir: string, out = console.log, err = console.e
     err(formatProblems(problems));
     return KB_EXIT.problems;
   }
-  const index = await readIfExists(join(resolve(dir), INDEX_FILE));
+  const index = await readTextIfExists(join(resolve(dir), INDEX_FILE));
   if (index !== null && index !== indexText(kb)) {
     err(`${INDEX_FILE} $: out of date with kb/atoms: run \`factory kb index\` and commit it.`);
     return KB_EXIT.problems;
@@ -104,30 +96,20 @@ export async function kbSource(dir: string, path: string, section: number | unde
 /** Registers `factory kb …`. */
 export function registerKbCommands(program: Command): void {
   const kb = program.command("kb").description("Check and index the knowledge base (kb/atoms, kb/courses)");
-  kb.command("validate")
-    .argument("[dir]", "repository root", ".")
-    .description("Check every atom and course; print each problem as file, JSON path and message; exit 1 on any")
-    .action(async (dir: string) => {
-      process.exitCode = await kbValidate(dir);
-    });
-  kb.command("index")
-    .argument("[dir]", "repository root", ".")
-    .description(`Write ${INDEX_FILE}: id, title, one-line summary and path of every atom`)
-    .action(async (dir: string) => {
-      process.exitCode = await kbIndex(dir);
-    });
-  kb.command("summarize")
-    .argument("[dir]", "repository root", ".")
-    .description(`Write ${SOURCES_INDEX_FILE} (abstract and section ranges of every file in kb/sources/) and report on the KB`)
-    .action(async (dir: string) => {
-      process.exitCode = await kbSummarize(dir);
-    });
-  kb.command("check")
-    .argument("[dir]", "repository root", ".")
-    .description("Report unused atoms, prerequisite cycles, uncited or changed sources (changes nothing)")
-    .action(async (dir: string) => {
-      process.exitCode = await kbCheck(dir);
-    });
+  const onDir: [name: string, description: string, run: (dir: string) => Promise<number>][] = [
+    ["validate", "Check every atom and course; print each problem as file, JSON path and message; exit 1 on any", kbValidate],
+    ["index", `Write ${INDEX_FILE}: id, title, one-line summary and path of every atom`, kbIndex],
+    ["summarize", `Write ${SOURCES_INDEX_FILE} (abstract and section ranges of every file in kb/sources/) and report on the KB`, kbSummarize],
+    ["check", "Report unused atoms, prerequisite cycles, uncited or changed sources (changes nothing)", kbCheck],
+  ];
+  for (const [name, description, run] of onDir) {
+    kb.command(name)
+      .argument("[dir]", "repository root", ".")
+      .description(description)
+      .action(async (dir: string) => {
+        process.exitCode = await run(dir);
+      });
+  }
   kb.command("source")
     .argument("<path>", "a source, e.g. kb/sources/manual.md")
     .option("--section <n>", "print this section's text (its number in the index)", (v: string) => {

@@ -13,7 +13,8 @@ import { Ledger } from "../ledger.ts";
 import { silentLogger } from "../log.ts";
 import type { PipelineSettings } from "../pipeline/types.ts";
 import { toStepError } from "../publish/errors.ts";
-import { approveLocal, readLocalMetadata } from "../publish/local.ts";
+import { liveStatusesByLesson } from "../publish/live-status.ts";
+import { approveLocal } from "../publish/local.ts";
 import {
   findLesson,
   formatReviewList,
@@ -162,21 +163,12 @@ export async function recordApprovalsOnRelay(
 }
 
 async function liveStatuses(env: PublishCommandEnv, lessons: readonly PublishedLesson[]): Promise<Map<PublishedLesson, LiveStatus | null>> {
-  const live = new Map<PublishedLesson, LiveStatus | null>();
-  const onYouTube = lessons.filter((l) => l.target === "youtube");
-  if (onYouTube.length) {
-    try {
-      const statuses = await (await youtubeFor(env)).statuses(onYouTube.map((l) => l.videoId));
-      for (const l of onYouTube) live.set(l, statuses.get(l.videoId) ?? null);
-    } catch (e) {
-      throw new Error(toStepError(e, env.now(), "reading the videos' status").message);
-    }
+  try {
+    return await liveStatusesByLesson(lessons, env.settings, env.now);
+  } catch (e) {
+    // The owner's command: the message, without the worker's retry semantics.
+    throw new Error((e as Error).message);
   }
-  for (const l of lessons.filter((x) => x.target === "local")) {
-    const meta = l.localFolder ? await readLocalMetadata(l.localFolder) : null;
-    live.set(l, meta ? { privacy: meta.privacy, ...(meta.publishAt ? { publishAt: meta.publishAt } : {}) } : null);
-  }
-  return live;
 }
 
 /** Approves one lesson: public now, or scheduled for `at`. Returns a one-line report. */

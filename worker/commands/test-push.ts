@@ -36,7 +36,7 @@ export function webhookSecret(config: WorkerConfig, env: Record<string, string |
 }
 
 /** What to push: the repository, its clone URL and branch from the flags and factory.config.json. */
-export function testPushTarget(config: WorkerConfig, opts: TestPushOptions): Omit<TestPush, "sha"> {
+function testPushTarget(config: WorkerConfig, opts: TestPushOptions): Omit<TestPush, "sha"> {
   const names = Object.keys(config.repositories);
   const repository = opts.repo ?? (names.length === 1 ? names[0] : undefined);
   if (!repository)
@@ -54,7 +54,7 @@ export function testPushTarget(config: WorkerConfig, opts: TestPushOptions): Omi
 }
 
 /** Sends the push; returns what to print. Throws with what to do when it cannot. */
-export async function sendTestPush(config: WorkerConfig, opts: TestPushOptions, fetchImpl: typeof fetch = fetch): Promise<string> {
+async function sendTestPush(config: WorkerConfig, opts: TestPushOptions, fetchImpl: typeof fetch = fetch): Promise<string> {
   if (!config.relayUrl) throw new Error(config.configFile ? 'No relayUrl: run `npx factory init --relay-url <url>` (http://127.0.0.1:8787 for `npm run relay:dev`).' : noConfigMessage(config));
   const target = testPushTarget(config, opts);
   const secret = webhookSecret(config);

@@ -21,7 +21,7 @@ import {
 import { requireRelay, type WorkerConfig } from "../config.ts";
 import { Ledger } from "../ledger.ts";
 import { createProcessLogger } from "../log.ts";
-import { CLI_APPROVAL_MARK, configOrExit, EXIT, relayClientFor } from "./runtime.ts";
+import { CLI_APPROVAL_MARK, configOrExit, EXIT } from "./runtime.ts";
 import { runLoop, systemClock, type Clock, type JobHandler, type WakeSource } from "../loop.ts";
 import { WakeChannel } from "../wake.ts";
 import { defaultKbLoader, runPipeline, type KbLoader, type PipelineOutcome } from "../pipeline/runner.ts";
@@ -45,8 +45,8 @@ export interface WorkerParts {
   statuses?: import("../github/jobs.ts").CommitStatusReporter;
 }
 
-// Re-exported for the command modules that import them from here.
-export { configOrExit, createProcessLogger, EXIT, relayClientFor };
+// Re-exported for commands/learn.ts, which imports it from here (the others use ./runtime.ts).
+export { configOrExit };
 
 /** Where the sync of a job should go. */
 export interface JobTarget {
@@ -180,17 +180,8 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
       }
     } catch (e) {
       const stopped = control.signal.aborted && !(e instanceof StepError);
-      const err = e instanceof StepError ? e : null;
-      const message = e instanceof Error ? e.message : String(e);
-      outcome = stopped
-        ? { kind: "stopped", reason: message, result: { steps: [], ran: 0, skipped: 0, produced: [] } }
-        : {
-            kind: "failed",
-            error: message.slice(0, 8000),
-            retryable: err ? err.retryable : true,
-            ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}),
-            result: { steps: [], ran: 0, skipped: 0, produced: [] },
-          };
+      const result = { steps: [], ran: 0, skipped: 0, produced: [] };
+      outcome = stopped ? { kind: "stopped", reason: e instanceof Error ? e.message : String(e), result } : failedOutcome(e, result, true);
       if (outcome.kind === "failed") control.log.error(`failed: ${outcome.error}`, { step: "sync", retryable: outcome.retryable });
     }
     if (reported) {
@@ -226,6 +217,21 @@ export function createJobHandler(config: WorkerConfig, ledger: Ledger, parts: Wo
 }
 
 /**
+ * The failed outcome of what a job threw: a StepError keeps its retryability and retry time;
+ * anything else is retryable when `unexpectedRetryable`. The message (after `prefix`) is capped.
+ */
+function failedOutcome(e: unknown, result: JobResult, unexpectedRetryable: boolean, prefix = ""): Extract<PipelineOutcome, { kind: "failed" }> {
+  const err = e instanceof StepError ? e : null;
+  return {
+    kind: "failed",
+    error: `${prefix}${e instanceof Error ? e.message : String(e)}`.slice(0, 8000),
+    retryable: err ? err.retryable : unexpectedRetryable,
+    ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}),
+    result,
+  };
+}
+
+/**
  * Runs the publishing calendar's tick after a scheduled sync's pipeline and folds what it did
  * into the job's outcome: its line joins the summary; a failure of the tick fails the job with
  * the tick's retryability (the pipeline's steps are ledger hits on the retry).
@@ -253,11 +259,9 @@ async function withCalendarTick(
     const summary = [outcome.result.summary, tick.summary].filter(Boolean).join("; ").slice(0, 2000);
     return { ...outcome, result: { ...outcome.result, summary } };
   } catch (e) {
-    const err = e instanceof StepError ? e : null;
-    const message = `calendar: ${e instanceof Error ? e.message : String(e)}`.slice(0, 8000);
-    o.log.error(`failed: ${message}`, { step: "calendar" });
-    if (outcome.kind !== "completed") return outcome;
-    return { kind: "failed", error: message, retryable: err ? err.retryable : true, ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}), result: outcome.result };
+    const failed = failedOutcome(e, outcome.result, true, "calendar: ");
+    o.log.error(`failed: ${failed.error}`, { step: "calendar" });
+    return outcome.kind === "completed" ? failed : outcome;
   }
 }
 
@@ -286,11 +290,10 @@ async function runRelease(job: Job, config: WorkerConfig, ledger: Ledger, clock:
     ledger.finishJob(job.id, "completed", r.summary, clock.now(), r.sha ?? null);
     return { kind: "completed", result: { ...empty, ...(r.sha ? { sha: r.sha } : {}), ran: r.published.length + r.scheduled.length, skipped: r.skipped.length, summary: r.summary } };
   } catch (e) {
-    const err = e instanceof StepError ? e : null;
     const message = e instanceof Error ? e.message : String(e);
     control.log.error(`failed: ${message}`, { step: "release" });
     ledger.finishJob(job.id, "failed", message, clock.now());
-    return { kind: "failed", error: message.slice(0, 8000), retryable: err ? err.retryable : true, ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}), result: empty };
+    return failedOutcome(e, empty, true);
   }
 }
 
@@ -333,16 +336,9 @@ async function runApprove(job: Job, config: WorkerConfig, ledger: Ledger, clock:
     const step = { key: `approve:${req.atomId}`, kind: "approve", status: "ran" as const, ms: clock.now() - started, produced: [], note: report.slice(0, 500) };
     outcome = { kind: "completed", result: { steps: [step], ran: 1, skipped: 0, produced: [], summary: report.slice(0, 2000) } };
   } catch (e) {
-    const err = e instanceof StepError ? e : null;
-    const message = (e instanceof Error ? e.message : String(e)).slice(0, 8000);
-    outcome = {
-      kind: "failed",
-      error: message,
-      retryable: err ? err.retryable : false,
-      ...(err?.retryAt !== undefined ? { retryAt: err.retryAt } : {}),
-      result: empty,
-    };
-    log.error(`failed: ${message}`, { step: "approve", retryable: outcome.retryable });
+    const failed = failedOutcome(e, empty, false);
+    outcome = failed;
+    log.error(`failed: ${failed.error}`, { step: "approve", retryable: failed.retryable });
   }
   if (req) {
     const summary = outcome.kind === "failed" ? outcome.error : (outcome.result.summary ?? null);

@@ -14,7 +14,7 @@ import { DEFAULT_GITHUB_SETTINGS } from "./settings.ts";
 import { jobCommitStatus, reportCommitStatus } from "./statuses.ts";
 
 /** The GitHub client from the configuration, or null when no token is set. */
-export function githubClientFor(config: Pick<WorkerConfig, "githubToken" | "github">): GitHubClient | null {
+function githubClientFor(config: Pick<WorkerConfig, "githubToken" | "github">): GitHubClient | null {
   if (!config.githubToken) return null;
   return createGitHubClient({ token: config.githubToken, apiUrl: (config.github ?? DEFAULT_GITHUB_SETTINGS).apiUrl });
 }

@@ -47,7 +47,7 @@ export function parseIssueForm(body: string | null): Record<string, string> {
 }
 
 /** A topic as an atom id: "TON on-delay timer" → "ton-on-delay-timer". */
-export function slugify(text: string): string {
+function slugify(text: string): string {
   return text
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")

@@ -61,14 +61,14 @@ Rules:
 If you receive validation errors for a previous answer, call the tool again with the complete corrected atom that fixes every listed error and changes nothing else.`;
 
 /** The tool: its input schema is the atom's, generated from the zod model so it is never written twice. */
-export function atomTool(): { name: string; description: string; input_schema: { type: "object"; [k: string]: unknown } } {
+function atomTool(): { name: string; description: string; input_schema: { type: "object"; [k: string]: unknown } } {
   const schema = z.toJSONSchema(StrictAtom, { target: "draft-2020-12" }) as Record<string, unknown>;
   delete schema.$schema;
   return { name: ATOM_TOOL_NAME, description: "Submit the drafted knowledge atom.", input_schema: { ...schema, type: "object" } };
 }
 
 /** The index as prompt lines, cut at {@link MAX_INDEX_CHARS} (the cut is said, never silent). Pure. */
-export function indexLines(index: readonly AtomIndexEntry[]): string {
+function indexLines(index: readonly AtomIndexEntry[]): string {
   const out: string[] = [];
   let chars = 0;
   for (const [i, e] of index.entries()) {
@@ -84,7 +84,7 @@ export function indexLines(index: readonly AtomIndexEntry[]): string {
 }
 
 /** The per-request user message. Pure. */
-export function buildAtomRequestMessage(input: AtomWriterInput, sourcesText: string): string {
+function buildAtomRequestMessage(input: AtomWriterInput, sourcesText: string): string {
   const fields = { ...parseIssueForm(input.request.issue.body), ...(input.request.fields ?? {}) };
   const answers = Object.entries(fields).filter(([, v]) => v.trim() !== "");
   return [
@@ -109,7 +109,7 @@ export function buildAtomRequestMessage(input: AtomWriterInput, sourcesText: str
 }
 
 /** Everything that makes a model's atom unusable, or the atom. Pure. */
-export function checkModelAtom(
+function checkModelAtom(
   raw: unknown,
   input: Pick<AtomWriterInput, "request" | "knownAtoms" | "sources" | "offline">,
 ): { ok: true; value: PLCAtom } | { ok: false; errors: string[] } {
@@ -145,7 +145,7 @@ export function checkModelAtom(
 }
 
 /** What a person must still do with a model's atom: only the markers it kept. Pure. */
-export function modelTodos(atom: PLCAtom): string[] {
+function modelTodos(atom: PLCAtom): string[] {
   const todos: string[] = [];
   if (`${atom.summary}\n${atom.body}`.includes(TODO)) todos.push(`Write the parts the model left marked \`${TODO}\` (the material was not enough).`);
   if (atom.sources.some((s) => s.title.includes(TODO))) todos.push("Cite at least one real source.");
@@ -159,7 +159,7 @@ export interface ClaudeAtomWriterOptions extends ForcedToolClientOptions {
 }
 
 /** A Claude atom writer: one client (one connection pool, one cache prefix) for the worker's life. */
-export function claudeAtomWriter(opts: ClaudeAtomWriterOptions): AtomWriter & { model: string } {
+function claudeAtomWriter(opts: ClaudeAtomWriterOptions): AtomWriter & { model: string } {
   const client = new ForcedToolClient(
     { ...opts, maxTokens: Math.min(opts.maxTokens, ATOM_MAX_TOKENS) },
     {

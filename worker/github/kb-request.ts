@@ -53,7 +53,7 @@ export type KbRequestResult =
   | { outcome: "refused" | "left-alone"; reason: string; branch: string; comment: { id: number; created: boolean } };
 
 /** The branch a request's draft lives on. */
-export const requestBranch = (issue: number) => `factory/kb-request-${issue}`;
+const requestBranch = (issue: number) => `factory/kb-request-${issue}`;
 const marker = (issue: number) => `<!-- agent-factory:kb-request:${issue} -->`;
 
 async function readKbAt(repoDir: string, commit: string): Promise<{ atoms: KbFile[]; courses: KbFile[]; sources: SourcesIndex | null; hasIndex: boolean }> {
@@ -81,7 +81,7 @@ async function readKbAt(repoDir: string, commit: string): Promise<{ atoms: KbFil
 const OFFLINE: Drafter = { by: "offline", model: null };
 
 /** One line naming the writer, for the pull request. */
-export function drafterLine(d: Drafter): string {
+function drafterLine(d: Drafter): string {
   if (d.by === "claude") return `Writer: **${d.model}** (Claude) wrote the atom from the request, the KB index and the cited source sections.`;
   if (d.model) return `Writer: the offline draft from the form's answers (${d.model} was asked, but its draft was not used: see the notes).`;
   return "Writer: the offline draft from the form's answers (no ANTHROPIC_API_KEY, so no model was asked).";

@@ -22,7 +22,7 @@ import { type CalendarSettings, freeSlots } from "../publish/calendar.ts";
 import { notApprovable, type PublishedLesson, publishedLessons } from "../publish/review.ts";
 import { syncRepository } from "../sync.ts";
 import { latestPublishRuns, scriptMismatch, scriptRunFor } from "./release-lessons.ts";
-import { type LiveStatuses, liveStatusesOf } from "./release-live.ts";
+import { type LiveStatuses, liveStatusesOf } from "../publish/live-status.ts";
 import { atomsInCourseOrder, parseReleaseNotes, selectCourses } from "./release-notes.ts";
 import { type ReleaseRecord, readReleaseRecord, releaseDecisions, releaseRecordPath, writeReleaseRecord } from "./release-record.ts";
 import { ReleaseSettings } from "./release-settings.ts";
@@ -56,7 +56,7 @@ export interface ReleaseJobOptions {
   approve?: ApproveLesson;
   /**
    * The lessons' live states by video id (no entry = unknown: the ledger's record counts).
-   * Default: ./release-live.ts (metadata.json for local lessons, videos.list for YouTube).
+   * Default: worker/publish/live-status.ts (metadata.json for local lessons, videos.list for YouTube).
    */
   liveStatuses?: (lessons: readonly PublishedLesson[]) => Promise<LiveStatuses>;
 }
@@ -78,14 +78,14 @@ const issuesOf = (e: { issues: { path: PropertyKey[]; message: string }[] }) =>
   e.issues.map((i) => `${i.path.join(".") || "payload"}: ${i.message}`).join("; ");
 
 /** The payload, or a non-retryable StepError: the same payload would fail the same way every time. */
-export function releaseRequest(payload: unknown): ReleasePayload {
+function releaseRequest(payload: unknown): ReleasePayload {
   const p = ReleasePayload.safeParse(payload);
   if (!p.success) throw new StepError(`malformed release job payload (${issuesOf(p.error)})`, false);
   return p.data;
 }
 
 /** `github.releases`, validated, or a non-retryable StepError naming the bad field. */
-export function releaseSettings(raw: unknown): ReleaseSettings {
+function releaseSettings(raw: unknown): ReleaseSettings {
   const r = ReleaseSettings.safeParse(raw ?? {});
   if (r.success) return r.data;
   throw new StepError(`Invalid settings: ${r.error.issues.map((i) => `github.releases.${i.path.join(".")}: ${i.message}`).join("; ")}. Fix factory.config.json.`, false);
@@ -283,7 +283,7 @@ export async function handleReleaseJob(
   opts: { now: () => number; log: Logger; signal?: AbortSignal; approve?: ApproveLesson },
 ): Promise<ReleaseJobResult> {
   const req = releaseRequest(job.payload);
-  const releases = (config.github as { releases?: unknown } | undefined)?.releases;
+  const releases = config.github?.releases;
   const base = { payload: job.payload, ledger, settings: config.settings, workDir: config.workDir, now: opts.now, log: opts.log, releases, calendar: config.calendar ?? null };
   if (req.release.prerelease && !releaseSettings(releases).includePrereleases) return runReleaseJob({ ...base, repoDir: "" });
   const override = config.repositories[req.repository];

@@ -36,7 +36,7 @@ export const ReleaseRecord = z.object({
 export type ReleaseRecord = z.infer<typeof ReleaseRecord>;
 
 /** The folder of one repository's release records. */
-export function releasesDir(workDir: string, repository: string): string {
+function releasesDir(workDir: string, repository: string): string {
   return join(workDir, "releases", repository.replace(/[^A-Za-z0-9_.-]+/g, "__"));
 }
 
@@ -99,4 +99,9 @@ export async function releaseDecisions(workDir: string): Promise<ReleaseDecision
     }
   }
   return out;
+}
+
+/** The slots (ms) releases hold: those of their planned and scheduled lessons. */
+export async function releaseSlots(workDir: string): Promise<number[]> {
+  return (await releaseDecisions(workDir)).flatMap((d) => (d.state !== "published" && d.at !== null ? [d.at] : []));
 }

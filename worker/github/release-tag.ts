@@ -14,7 +14,7 @@ import { StepError } from "../pipeline/types.ts";
 import { ATOMS_DIR, COURSES_DIR, MAX_FILE_BYTES } from "../kb/load.ts";
 import { formatProblems, type KbFile, type KbProblem, validateKnowledgeBase } from "../kb/validate.ts";
 import { maskSecrets } from "../log.ts";
-import { redactUrl } from "../sync.ts";
+import { addTokenHeader, redactUrl, tokenSecrets } from "../sync.ts";
 
 interface GitResult {
   code: number;
@@ -34,12 +34,7 @@ function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, signal?: Ab
 /** git's environment: no prompts, and the token as an HTTP header when there is one. */
 function gitEnv(url: string | null, token: string | null): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0", GCM_INTERACTIVE: "never" };
-  if (url && token && /^https?:\/\//i.test(url)) {
-    const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10) || 0;
-    env.GIT_CONFIG_COUNT = String(n + 1);
-    env[`GIT_CONFIG_KEY_${n}`] = `http.${new URL(url).origin}/.extraheader`;
-    env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
-  }
+  addTokenHeader(env, url, token);
   return env;
 }
 
@@ -64,7 +59,7 @@ export interface ResolveTagOptions {
 export async function resolveReleaseTag(o: ResolveTagOptions): Promise<string> {
   const ref = `refs/tags/${o.tag}`;
   const env = gitEnv(o.fetchUrl ?? null, o.githubToken ?? null);
-  const secrets = o.githubToken ? [o.githubToken, Buffer.from(`x-access-token:${o.githubToken}`).toString("base64")] : [];
+  const secrets = tokenSecrets(o.githubToken);
   if (o.tag.startsWith("-") || (await runGit(o.repoDir, ["check-ref-format", ref], env, o.signal)).code !== 0) {
     throw new StepError(`release tag "${o.tag}" of ${o.repository} is not a valid git tag name: nothing to publish.`, false);
   }

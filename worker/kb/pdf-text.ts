@@ -5,10 +5,20 @@
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import * as pdfjs from "pdfjs-dist/legacy/build/pdf.mjs";
 
-// In Node, PDF.js loads this module in-process as its worker: point it at the installed copy.
-pdfjs.GlobalWorkerOptions.workerSrc = pathToFileURL(createRequire(import.meta.url).resolve("pdfjs-dist/legacy/build/pdf.worker.mjs")).href;
+type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
+
+// Loaded the first time a PDF is read, not at start-up: every `factory` command and the worker's
+// KB load import this module, and PDF.js alone takes longer to load than the CLI's help.
+let pdfjsModule: Promise<Pdfjs> | null = null;
+function loadPdfjs(): Promise<Pdfjs> {
+  pdfjsModule ??= import("pdfjs-dist/legacy/build/pdf.mjs").then((pdfjs) => {
+    // In Node, PDF.js loads this module in-process as its worker: point it at the installed copy.
+    pdfjs.GlobalWorkerOptions.workerSrc = pathToFileURL(createRequire(import.meta.url).resolve("pdfjs-dist/legacy/build/pdf.worker.mjs")).href;
+    return pdfjs;
+  });
+  return pdfjsModule;
+}
 
 /** A PDF reduced to what a summary needs. */
 export interface PdfText {
@@ -34,7 +44,8 @@ export const MAX_PDF_PAGES = 2000;
  * Throws {@link PdfError} for a file PDF.js cannot parse.
  */
 export async function readPdf(bytes: Uint8Array, range?: { from: number; to: number }): Promise<PdfText> {
-  let doc: Awaited<ReturnType<typeof pdfjs.getDocument>["promise"]>;
+  const pdfjs = await loadPdfjs();
+  let doc: Doc;
   try {
     // A copy: PDF.js takes ownership of (and detaches) the buffer it is given.
     const task = pdfjs.getDocument({ data: new Uint8Array(bytes), isEvalSupported: false, verbosity: 0, useSystemFonts: false });
@@ -75,7 +86,7 @@ export async function readPdf(bytes: Uint8Array, range?: { from: number; to: num
   }
 }
 
-type Doc = Awaited<ReturnType<typeof pdfjs.getDocument>["promise"]>;
+type Doc = Awaited<ReturnType<Pdfjs["getDocument"]>["promise"]>;
 
 /** The 1-based page an outline destination points to, or null when it does not resolve. */
 async function resolvePage(doc: Doc, dest: string | unknown[] | null): Promise<number | null> {

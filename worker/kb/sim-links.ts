@@ -5,28 +5,19 @@
  * their sha256, which go into the script step's inputs. Only linked tasks are read.
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PLCAtom } from "../../shared/models.ts";
 import type { SimTask } from "../../shared/sim.ts";
+import { readTextIfExists } from "../durable-json.ts";
 import type { LinkedSimTask } from "../pipeline/types.ts";
 import { SIM_DIR } from "./validate-sim.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-async function readOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
-}
-
 /** The program a lesson shows for task `id`: its file (relative to the repository) and text. */
-export async function lessonProgram(repoDir: string, id: string): Promise<{ file: string; text: string } | null> {
+async function lessonProgram(repoDir: string, id: string): Promise<{ file: string; text: string } | null> {
   for (const file of [`${SIM_DIR}/${id}.solution.st`, `${SIM_DIR}/${id}.st`]) {
-    const text = await readOrNull(join(repoDir, file));
+    const text = await readTextIfExists(join(repoDir, file));
     if (text !== null) return { file, text };
   }
   return null;
@@ -48,7 +39,7 @@ export async function loadLinkedSimTasks(
   const out: Record<string, LinkedSimTask> = {};
   for (const id of ids) {
     const task = tasks.find((t) => t.id === id);
-    const taskText = await readOrNull(join(repoDir, SIM_DIR, `${id}.json`));
+    const taskText = await readTextIfExists(join(repoDir, SIM_DIR, `${id}.json`));
     const program = await lessonProgram(repoDir, id);
     // validate-sim.ts already reported a missing or invalid task or reference solution.
     if (!task || taskText === null || !program) continue;

@@ -33,7 +33,7 @@ export function findSource(index: SourcesIndex, path: string): SourceSummary {
 }
 
 /** Section `n` of a source, or a {@link SourceError} listing the valid numbers. */
-export function findSection(source: SourceSummary, n: number): SourceSection {
+function findSection(source: SourceSummary, n: number): SourceSection {
   const section = source.sections.find((s) => s.n === n);
   if (!section) {
     throw new SourceError(`${source.path} has no section ${n}: its sections are numbered 1-${source.sections.length}`);

@@ -45,7 +45,7 @@ const WARN_WORD = /\b(?:WARN|WARNING)\b/;
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1).trimEnd()}…`);
 
 /** Inline Markdown reduced to its words: links, emphasis, code spans, images, HTML tags. */
-export function plainInline(line: string): string {
+function plainInline(line: string): string {
   return line
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")

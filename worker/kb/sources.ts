@@ -23,6 +23,7 @@ import {
   type SourceSummary,
   SourcesIndex,
 } from "../../shared/sources.ts";
+import { readTextIfExists } from "../durable-json.ts";
 import { PdfError, readPdf } from "./pdf-text.ts";
 import { SectionScanner, abstractOf, firstSentences } from "./sources-scan.ts";
 
@@ -40,7 +41,7 @@ export const PDF_PAGES_PER_SECTION = 5;
 const KINDS: Record<string, SourceKind> = { ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".log": "log", ".pdf": "pdf" };
 
 /** The kind a path is read as, or null when its extension is not one the summarizer reads. */
-export function sourceKindOf(path: string): SourceKind | null {
+function sourceKindOf(path: string): SourceKind | null {
   const m = /(\.[A-Za-z]+)$/.exec(path);
   return m ? (KINDS[m[1]!.toLowerCase()] ?? null) : null;
 }
@@ -158,13 +159,8 @@ async function listSourceFiles(repoDir: string, rel: string, out: string[], prob
 
 /** Reads kb/sources/index.json; null when absent or unreadable (it is then rebuilt). */
 export async function readSourcesIndex(repoDir: string): Promise<SourcesIndex | null> {
-  let text: string;
-  try {
-    text = await readFile(join(repoDir, SOURCES_INDEX_FILE), "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
+  const text = await readTextIfExists(join(repoDir, SOURCES_INDEX_FILE));
+  if (text === null) return null;
   try {
     const r = SourcesIndex.safeParse(JSON.parse(text));
     return r.success ? r.data : null;
@@ -180,7 +176,7 @@ export interface SourceLimits {
 }
 
 /** Summarizes one file (repository-relative path); throws {@link SourceError} with the reason. */
-export async function summarizeSource(repoDir: string, path: string, sha256: string, bytes: number, limits: SourceLimits = {}): Promise<SourceSummary> {
+async function summarizeSource(repoDir: string, path: string, sha256: string, bytes: number, limits: SourceLimits = {}): Promise<SourceSummary> {
   const maxText = limits.maxTextBytes ?? MAX_TEXT_BYTES;
   const maxPdf = limits.maxPdfBytes ?? MAX_PDF_BYTES;
   const kind = sourceKindOf(path);

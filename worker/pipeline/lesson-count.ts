@@ -12,7 +12,7 @@ import type { KnowledgeBase } from "./types.ts";
  * The first `count` atoms in course order (courses by id, then modules and atoms in order; an
  * atom in two courses counts once) whose lesson is not made yet. Atoms in no course come last, by id.
  */
-export function nextLessonsToMake(
+function nextLessonsToMake(
   courses: readonly { id: string; modules: readonly { atoms: readonly string[] }[] }[],
   atomIds: readonly string[],
   isMade: (atomId: string) => boolean,

@@ -12,9 +12,10 @@
  */
 import type { StepRun } from "../ledger.ts";
 import { StepError, type Logger } from "../pipeline/types.ts";
-import { type CalendarSettings, freeSlots, zonedFields } from "./calendar.ts";
+import { type CalendarSettings, freeSlots } from "./calendar.ts";
 import { type CalendarRecord, calendarRecordPath, emptyCalendarRecord, readCalendarRecord, writeCalendarRecord } from "./calendar-record.ts";
 import { type LiveStatus, notApprovable, type PublishedLesson, publishedLessons } from "./review.ts";
+import { zonedFields } from "./zoned-time.ts";
 
 /** Schedules one lesson for `at` (ISO); returns a one-line report. */
 export type ScheduleLesson = (atomId: string, opts: { at: string; repository: string }) => Promise<string>;

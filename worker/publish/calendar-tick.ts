@@ -6,7 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Course } from "../../shared/models.ts";
-import { releaseDecisions } from "../github/release-record.ts";
+import { releaseSlots } from "../github/release-record.ts";
 import { COURSES_DIR } from "../kb/load.ts";
 import type { Ledger } from "../ledger.ts";
 import type { Logger, PipelineSettings } from "../pipeline/types.ts";
@@ -52,7 +52,7 @@ export interface CalendarTickOptions {
   signal?: AbortSignal;
   /** Default: approvePublished with the slot's time. */
   schedule?: ScheduleLesson;
-  /** Default: worker/github/release-live.ts (metadata.json, videos.list). */
+  /** Default: ./live-status.ts (metadata.json, videos.list). */
   liveStatuses?: (lessons: readonly PublishedLesson[]) => Promise<Map<string, LiveStatus | null>>;
 }
 
@@ -68,16 +68,15 @@ export async function runCalendarTick(o: CalendarTickOptions): Promise<CalendarT
   const liveStatuses =
     o.liveStatuses ??
     (async (lessons: readonly PublishedLesson[]) => {
-      const { liveStatusesOf } = await import("../github/release-live.ts");
+      const { liveStatusesOf } = await import("./live-status.ts");
       return liveStatusesOf(lessons, o.settings, o.now);
     });
-  const releases = await releaseDecisions(o.workDir);
   return applyCalendar({
     repository: o.repository,
     calendar: o.calendar,
     order: await courseOrder(o.repoDir),
     publishRuns: o.ledger.listStepRuns({ kind: "publish" }),
-    takenElsewhere: releases.filter((d) => d.state !== "published" && d.at !== null).map((d) => d.at!),
+    takenElsewhere: await releaseSlots(o.workDir),
     workDir: o.workDir,
     now: o.now,
     log: o.log,

@@ -3,12 +3,13 @@
  * Friday at 15:00 in Europe/Berlin, one lesson per slot) and the lessons waiting to go public,
  * in course order, become a plan: which lesson goes public at which instant. Daylight-saving
  * changes are handled by computing each slot's UTC instant from its wall-clock time with
- * Intl.DateTimeFormat (as ./quota.ts does), so 15:00 stays 15:00 local all year.
+ * Intl.DateTimeFormat (./zoned-time.ts, as the quota's reset), so 15:00 stays 15:00 local all year.
  *
  * The worker applies it on the relay's scheduled ticks (./calendar-apply.ts): each tick schedules
  * the lessons whose slot lies within the next `aheadHours`. The clock is always an argument.
  */
 import { z } from "zod";
+import { zonedFields, zonedTimeToUtc } from "./zoned-time.ts";
 
 export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -79,44 +80,6 @@ export interface CalendarPlan {
   /** The time the plan counts slots from (exclusive). */
   from: number;
   entries: PlanEntry[];
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
-/** Wall-clock fields of an instant in `tz`. */
-export function zonedFields(ms: number, tz: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
-  const p: Record<string, number> = {};
-  for (const part of formatter(tz).formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
-  return { y: p.year!, m: p.month!, d: p.day!, h: p.hour!, min: p.minute!, s: p.second! };
-}
-
-function offsetAt(ms: number, tz: string): number {
-  const f = zonedFields(ms, tz);
-  return Date.UTC(f.y, f.m - 1, f.d, f.h, f.min, f.s) - Math.floor(ms / 1000) * 1000;
-}
-
-/**
- * The instant a wall-clock time in `tz` names. A time skipped by a spring-forward change is
- * moved forward by the gap (02:30 → 03:30); a time that occurs twice in autumn is the first.
- */
-export function zonedTimeToUtc(y: number, m: number, d: number, h: number, min: number, tz: string): number {
-  const wall = Date.UTC(y, m - 1, d, h, min);
-  // Try the offsets in force a day either side: one of them is right unless the time is in a gap.
-  const candidates = [offsetAt(wall - 86_400_000, tz), offsetAt(wall + 86_400_000, tz)]
-    .map((off) => wall - off)
-    .filter((t) => offsetAt(t, tz) === wall - t)
-    .sort((a, b) => a - b);
-  if (candidates.length) return candidates[0]!;
-  // In the gap: the earlier offset, read forward (what the clocks show an hour on).
-  return wall - offsetAt(wall - 86_400_000, tz);
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

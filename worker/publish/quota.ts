@@ -5,46 +5,17 @@
  * 07:00 UTC in summer). A job that hit `quotaExceeded` is retried then, not sooner: every
  * earlier try would only burn an attempt. Pure: the clock is an argument.
  */
+import { zonedFields, zonedTimeToUtc } from "./zoned-time.ts";
 
-const pacific = new Intl.DateTimeFormat("en-US", {
-  timeZone: "America/Los_Angeles",
-  hourCycle: "h23",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
-
-/** Wall-clock fields of an instant in Los Angeles. */
-function pacificFields(ms: number): { y: number; m: number; d: number; h: number; min: number; s: number } {
-  const parts: Record<string, number> = {};
-  for (const p of pacific.formatToParts(new Date(ms))) {
-    if (p.type !== "literal") parts[p.type] = Number(p.value);
-  }
-  return { y: parts.year!, m: parts.month!, d: parts.day!, h: parts.hour!, min: parts.minute!, s: parts.second! };
-}
-
-/** Offset of Los Angeles from UTC at an instant, in ms (negative: -8 h or -7 h). */
-function pacificOffset(ms: number): number {
-  const f = pacificFields(ms);
-  const asUtc = Date.UTC(f.y, f.m - 1, f.d, f.h, f.min, f.s);
-  return asUtc - Math.floor(ms / 1000) * 1000;
-}
+const PACIFIC = "America/Los_Angeles";
 
 /**
  * The first midnight in America/Los_Angeles strictly after `nowMs` (ms since the epoch).
  * Correct across daylight-saving changes, which never happen at midnight there.
  */
 export function nextPacificMidnight(nowMs: number): number {
-  const today = pacificFields(nowMs);
-  // Midnight of the next calendar day, as if it were UTC, then shifted by the offset in force then.
-  const localMidnight = Date.UTC(today.y, today.m - 1, today.d + 1, 0, 0, 0);
-  let guess = localMidnight - pacificOffset(localMidnight);
-  // The offset at the guess is the right one unless a DST change sits between; one more pass settles it.
-  guess = localMidnight - pacificOffset(guess);
-  return guess;
+  const today = zonedFields(nowMs, PACIFIC);
+  return zonedTimeToUtc(today.y, today.m, today.d + 1, 0, 0, PACIFIC);
 }
 
 /** The YouTube Data API's daily limits as Google's quota page gave them (November 2026). */
