@@ -7,23 +7,21 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Resvg } from "@resvg/resvg-js";
 import type { VideoScript } from "../shared/models.ts";
 import type { VisualKind } from "../shared/visual.ts";
 import { writeOffline } from "../worker/agents/offline.ts";
 import { loadKnowledgeBase } from "../worker/kb/load.ts";
 import { loadFonts } from "../worker/media/fonts.ts";
-import { partContent } from "../worker/media/render.ts";
+import { lessonThumbnailSvg, partContent } from "../worker/media/render.ts";
 import { mediaSettings } from "../worker/media/settings.ts";
-import { MONO_FONT_FILE, slideVisual, visualTheme } from "../worker/media/slide-visual.ts";
-import { LANDSCAPE, PORTRAIT, baseSvg, logoHref, thumbnailSvg } from "../worker/media/slides.ts";
+import { LANDSCAPE, PORTRAIT, baseSvg, esc, logoHref, svgToPng } from "../worker/media/slides.ts";
 import { visualSteps } from "../worker/media/visuals/index.ts";
 
 const OUT = join(import.meta.dirname, "..", "docs", "images", "contact-sheet.png");
 const { video } = mediaSettings({});
 const fonts = loadFonts(video.style);
 const logo = logoHref(video.style);
-const render = (svg: string) => new Resvg(svg, { font: { fontFiles: [fonts.regular.file, fonts.bold.file, MONO_FONT_FILE], loadSystemFonts: false, defaultFontFamily: fonts.regular.family } }).render().asPng();
+const render = (svg: string) => svgToPng(svg, fonts);
 
 const { kb } = await loadKnowledgeBase(".");
 if (!kb) throw new Error("the starter KB does not load: run `npx factory kb validate`");
@@ -51,10 +49,7 @@ if (withShort) {
 for (const id of ["seal-in-circuit", "ohms-law", "ton-timer"]) {
   const script = scripts.find((s) => s.atomId === id);
   if (!script) continue;
-  const key = script.sections.find((x) => x.visual)?.visual;
-  const keyVisual = key ? slideVisual(key, { x: 0, y: 0, width: 440, height: 480 }, visualSteps(key) - 1, visualTheme(video.style, fonts)) : undefined;
-  const svg = thumbnailSvg(script.title, video.style, fonts, logo, { sections: script.sections.map((x) => x.heading), seed: script.atomId, ...(keyVisual ? { keyVisual } : {}) });
-  tiles.push({ label: `thumbnail: ${id}`, png: render(svg), w: 1280, h: 720 });
+  tiles.push({ label: `thumbnail: ${id}`, png: render(lessonThumbnailSvg(script, video.style, fonts, logo)), w: 1280, h: 720 });
 }
 
 // The sheet: landscape tiles 640 wide in rows of three, the Short and thumbnails below.
@@ -77,7 +72,6 @@ for (const t of tiles) {
 }
 const W = 3 * 640 + 4 * pad;
 const H = y + rowH + 40 + pad;
-const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
 const sheet = [
   `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="${W}" height="${H}" fill="#0b1020"/>`,
   ...placed.map(

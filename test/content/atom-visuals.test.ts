@@ -1,24 +1,14 @@
 import { Resvg } from "@resvg/resvg-js";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PLCAtom } from "../../shared/models.ts";
 import { type LadderVisual, type TimingVisual, Visual } from "../../shared/visual.ts";
 import { writeOffline } from "../../worker/agents/offline.ts";
-import { ASSETS_DIR } from "../../worker/media/fonts.ts";
 import { visualSteps, visualSvg } from "../../worker/media/visuals/index.ts";
 import { rungPower } from "../../worker/media/visuals/ladder.ts";
-import { measureWith, readMetrics } from "../../worker/media/visuals/metrics.ts";
-import type { VisualTheme } from "../../worker/media/visuals/theme.ts";
 import type { KnowledgeBase } from "../../worker/pipeline/types.ts";
 import { inputFor, starterKb } from "./helpers.ts";
+import { fontFiles, theme } from "../media/visual-theme.ts";
 
-const fontFiles = ["Inter-Regular.ttf", "Inter-Bold.ttf", "JetBrainsMono-Regular.ttf"].map((f) => join(ASSETS_DIR, "fonts", f));
-const metrics = { sans: readMetrics(fontFiles[0]!), bold: readMetrics(fontFiles[1]!), mono: readMetrics(fontFiles[2]!) };
-const theme: VisualTheme = {
-  text: "#f8fafc", muted: "#94a3b8", accent: "#f59e0b", panel: "#1e293b", live: "#22c55e",
-  sans: "Inter", sansBold: "Inter", mono: "JetBrains Mono",
-  measure: (s, size, face) => measureWith(metrics[face], s, size),
-};
 const box = { x: 40, y: 40, width: 1000, height: 760 };
 
 let kb: KnowledgeBase;

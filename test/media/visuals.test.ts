@@ -1,23 +1,14 @@
 import { Resvg } from "@resvg/resvg-js";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Visual } from "../../shared/visual.ts";
-import { ASSETS_DIR } from "../../worker/media/fonts.ts";
 import { visualSteps, visualSvg } from "../../worker/media/visuals/index.ts";
 import { rungPower } from "../../worker/media/visuals/ladder.ts";
 import { FormulaError, layoutFormula } from "../../worker/media/visuals/formula.ts";
-import { measureWith, readMetrics } from "../../worker/media/visuals/metrics.ts";
+import { measureWith } from "../../worker/media/visuals/metrics.ts";
 import { highlightLine } from "../../worker/media/visuals/st-code.ts";
 import { formatTick, tickStep } from "../../worker/media/visuals/timing.ts";
-import type { VisualTheme } from "../../worker/media/visuals/theme.ts";
+import { fontFiles, metrics, theme } from "./visual-theme.ts";
 
-const fontFiles = ["Inter-Regular.ttf", "Inter-Bold.ttf", "JetBrainsMono-Regular.ttf"].map((f) => join(ASSETS_DIR, "fonts", f));
-const metrics = { sans: readMetrics(fontFiles[0]!), bold: readMetrics(fontFiles[1]!), mono: readMetrics(fontFiles[2]!) };
-const theme: VisualTheme = {
-  text: "#f8fafc", muted: "#94a3b8", accent: "#f59e0b", panel: "#1e293b", live: "#22c55e",
-  sans: "Inter", sansBold: "Inter", mono: "JetBrains Mono",
-  measure: (s, size, face) => measureWith(metrics[face], s, size),
-};
 const box = { x: 60, y: 60, width: 1000, height: 700 };
 
 const sealIn = Visual.parse({

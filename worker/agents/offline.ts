@@ -186,7 +186,7 @@ const SHORT_BODY_WORDS = 95;
  * first seconds), the first section's opening sentences up to ~95 words, its diagram, and an
  * ending that points to the full lesson. Only the atom's own words.
  */
-export function offlineShort(atom: PLCAtom, first: ScriptSection | undefined): ScriptDraft["short"] {
+function offlineShort(atom: PLCAtom, first: ScriptSection | undefined): ScriptDraft["short"] {
   if (!first) return undefined;
   const body: string[] = [];
   let words = 0;

@@ -107,17 +107,18 @@ function ignoredPresses(run: LessonRun, chosen: ChartSignal[], durationMs: numbe
 }
 
 /** The timing visual of the run over its window, one lane per chosen signal. */
-export function runTimingVisual(run: LessonRun): TimingVisual {
-  const chosen = chooseSignals(run);
+export function runTimingVisual(run: LessonRun, chosen: ChartSignal[] = chooseSignals(run)): TimingVisual {
   const durationMs = windowOf(run, chosen);
   const signals = chosen.map(({ tag, steps }) => {
     const inWindow = steps.filter(([t]) => t <= durationMs).map(([t, v]): [number, number] => [t, num(v)]);
     if (tag.type === "BOOL" || inWindow.length <= MAX_POINTS) return { name: tag.name, kind: tag.type === "BOOL" ? ("bool" as const) : ("analog" as const), points: inWindow, ramp: false };
     // An analog value that changes every scan (a tank level) is sampled and drawn as a ramp.
     const n = MAX_POINTS - 50;
+    let last = 0; // the last point at or before `at` (points are in time order, the first at 0)
     const points = Array.from({ length: n + 1 }, (_, i): [number, number] => {
       const at = Math.round((durationMs * i) / n);
-      return [at, [...inWindow].reverse().find(([t]) => t <= at)![1]];
+      while (last + 1 < inWindow.length && inWindow[last + 1]![0] <= at) last++;
+      return [at, inWindow[last]![1]];
     });
     return { name: tag.name, kind: "analog" as const, points, ramp: true };
   });
@@ -202,9 +203,10 @@ export function runStory(run: LessonRun, chosen: ChartSignal[], durationMs: numb
   const pressedAt = new Set(presses(run).map((p) => `${p.tag}@${p.t}`));
   const byTime = new Map<number, { tag: SimTag; value: TagValue; before: TagValue; prevT: number; wasOn: boolean }[]>();
   for (const { tag, steps } of chosen) {
+    let wasOn = false; // whether the tag was on at some step before this one
     steps.slice(1).forEach(([t, value], i) => {
+      wasOn ||= steps[i]![1] === true;
       if (t > durationMs) return;
-      const wasOn = steps.slice(0, i + 1).some(([, v]) => v === true);
       (byTime.get(t) ?? byTime.set(t, []).get(t)!).push({ tag, value, before: steps[i]![1], prevT: steps[i]![0], wasOn });
     });
   }
@@ -253,7 +255,7 @@ export function runStory(run: LessonRun, chosen: ChartSignal[], durationMs: numb
 export function simSections(run: LessonRun): ScriptSection[] {
   const { task, trace, verdict } = run;
   const chosen = chooseSignals(run);
-  const timing = runTimingVisual(run);
+  const timing = runTimingVisual(run, chosen);
   const { code, leftOut } = programExcerpt(run.program);
   const steps = codeSteps(code, chosen);
   const st = Visual.parse({ kind: "st", code, steps: steps.map((s) => s.lines) }) as StVisual;

@@ -172,17 +172,18 @@ export async function drawCaptionTrack(o: CaptionTrackInput): Promise<{ files: s
     }
     return p;
   };
+  // Two stretches look the same when slide, caption text, highlighted word and part all match.
+  const same = (a: TrackSegment, b: TrackSegment) => {
+    if (a.slide !== b.slide) return false;
+    const ca = a.caption >= 0 ? o.captions[a.caption]! : null;
+    const cb = b.caption >= 0 ? o.captions[b.caption]! : null;
+    return ca?.caption === cb?.caption && (ca?.highlight ?? -1) === (cb?.highlight ?? -1) && ca?.clip === cb?.clip;
+  };
   const files: string[] = [];
   const merged: TrackSegment[] = [];
   for (const seg of segments) {
     o.signal.throwIfAborted();
     const last = merged.at(-1);
-    const same = (a: TrackSegment, b: TrackSegment) => {
-      if (a.slide !== b.slide) return false;
-      const ca = a.caption >= 0 ? o.captions[a.caption]! : null;
-      const cb = b.caption >= 0 ? o.captions[b.caption]! : null;
-      return ca?.caption === cb?.caption && (ca?.highlight ?? -1) === (cb?.highlight ?? -1) && ca?.clip === cb?.clip;
-    };
     if (last && same(last, seg)) {
       last.end = seg.end;
       continue;

@@ -62,7 +62,7 @@ const CUE_BREAK_WEIGHT = 2;
  * The best split of `words` into at most `maxLines` lines of `maxChars`, or null if none fits.
  * `costs[k]` is the cost of a break after word k.
  */
-export function splitLines(words: string[], costs: number[], maxChars: number, maxLines = 2): { lines: number[][]; cost: number } | null {
+function splitLines(words: string[], costs: number[], maxChars: number, maxLines = 2): { lines: number[][]; cost: number } | null {
   // pre[k]: characters of words [0, k) joined by spaces, plus one.
   const pre = [0];
   for (const w of words) pre.push(pre.at(-1)! + w.length + 1);
@@ -90,43 +90,42 @@ export function splitLines(words: string[], costs: number[], maxChars: number, m
 }
 
 /** The written words' times of a clip: its stored times when they match its text, else spread by length. */
-export function clipWordTimes(clip: ClipText, tokens: string[]): WordTime[] {
+function clipWordTimes(clip: ClipText, tokens: string[]): WordTime[] {
   const w = clip.words;
   if (w && w.length === tokens.length) return w.map(([start, end]) => ({ start, end }));
   return placeInSpan(tokens, 0, clip.durationSec);
 }
 
-/** The cues of one clip's text, times relative to the clip. */
-function clipCues(clip: ClipText, o: Required<CueOptions>): { from: number; to: number; lines: number[][] }[] {
-  const tokens = tokenize(clip.text).map((t) => t.text);
+/** The cues of one clip's text (its `tokens`, heard at `times`, relative to the clip). */
+function clipCues(clip: ClipText, tokens: string[], times: WordTime[], o: Required<CueOptions>): { from: number; to: number; lines: number[][] }[] {
   const n = tokens.length;
   if (n === 0) return [];
-  const times = clipWordTimes(clip, tokens);
   const ends = sentenceEnds(clip.text);
   let depth = 0;
   const costs = tokens.map((t, i) => {
     depth = Math.max(0, depth + (t.match(/[(\[]/g)?.length ?? 0) - (t.match(/[)\]]/g)?.length ?? 0));
     return breakCost(tokens, i, ends[i]!) + (depth > 0 ? IN_BRACKETS : 0);
   });
+  // meaningfulBefore[k]: tokens of [0, k) with a letter or digit (not punctuation alone).
+  const meaningfulBefore = [0];
+  for (const t of tokens) meaningfulBefore.push(meaningfulBefore.at(-1)! + (/[\p{L}\p{N}]/u.test(t) ? 1 : 0));
   // best[j]: cheapest way to caption tokens [0, j).
   const best: { cost: number; from: number; lines: number[][] }[] = [{ cost: 0, from: -1, lines: [] }];
   const maxCueChars = o.maxChars * o.maxLines;
   for (let j = 1; j <= n; j++) {
     best[j] = { cost: Infinity, from: -1, lines: [] };
+    const endCost = costs[j - 1]!;
+    if (!Number.isFinite(endCost)) continue;
     let chars = -1;
     for (let i = j - 1; i >= 0; i--) {
       chars += tokens[i]!.length + 1;
       if (chars > maxCueChars && j - i > 1) break;
-      const words = tokens.slice(i, j);
       const prev = best[i]!;
       if (!Number.isFinite(prev.cost)) continue;
-      const endCost = costs[j - 1]!;
-      if (!Number.isFinite(endCost)) continue;
       const count = j - i;
-      const meaningful = words.filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
       // Never one word (or punctuation) alone, unless that word is too long to share a line.
-      if (meaningful <= 1 && n > 1 && chars <= o.maxChars) continue;
-      const split = splitLines(words, costs.slice(i, j), o.maxChars, o.maxLines);
+      if (meaningfulBefore[j]! - meaningfulBefore[i]! <= 1 && n > 1 && chars <= o.maxChars) continue;
+      const split = splitLines(tokens.slice(i, j), costs.slice(i, j), o.maxChars, o.maxLines);
       if (!split) continue;
       const onScreen = (j < n ? times[j]!.start : clip.durationSec) - times[i]!.start;
       let inside = 0;
@@ -158,7 +157,7 @@ export function buildCues(clips: ClipText[], options: number | CueOptions): Cue[
   clips.forEach((clip, ci) => {
     const tokens = tokenize(clip.text).map((t) => t.text);
     const times = clipWordTimes(clip, tokens);
-    const pieces = clipCues(clip, o);
+    const pieces = clipCues(clip, tokens, times, o);
     pieces.forEach((p, k) => {
       const next = pieces[k + 1];
       const start = t0 + Math.min(times[p.from]!.start, clip.durationSec);

@@ -30,10 +30,10 @@ export function parseFfmpegVersion(out: string): { version: string; year: number
 }
 
 /** The year of the build @ffmpeg-installer ships (its banner says 2000-2018). */
-export const NPM_FFMPEG_YEAR = 2018;
+const NPM_FFMPEG_YEAR = 2018;
 
 /** Asks the ffmpeg on PATH for its banner; null when there is none. */
-export function systemFfmpegBanner(): string | null {
+function systemFfmpegBanner(): string | null {
   try {
     return execFileSync("ffmpeg", ["-hide_banner", "-version"], { encoding: "utf8", timeout: 3000, stdio: ["ignore", "pipe", "ignore"] });
   } catch {

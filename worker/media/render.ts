@@ -91,9 +91,14 @@ export function partContent(script: VideoScript, clip: NarrationClip, progress: 
   return { kind: "section", label: `Part ${i + 1} of ${n}`, heading: s.heading, bullets: s.bullets, progress, ...(s.visual ? { visual: s.visual } : {}) };
 }
 
+/** How long `clips` last played back to back, in seconds. */
+function clipsSec(clips: readonly NarrationClip[]): number {
+  return clips.reduce((s, c) => s + c.durationSec, 0);
+}
+
 /** The slide of every clip, in order. */
 export function partContents(script: VideoScript, clips: NarrationClip[]): SlideContent[] {
-  const total = clips.reduce((s, c) => s + c.durationSec, 0);
+  const total = clipsSec(clips);
   let t = 0;
   return clips.map((clip) => {
     t += clip.durationSec;
@@ -135,6 +140,16 @@ export function slideStills(clips: NarrationClip[], parts: readonly SlideContent
     t = t1;
   });
   return out;
+}
+
+/**
+ * The SVG of a lesson's thumbnail: its title beside its first diagram (at its last build-up step)
+ * or, without one, its outline; the background pattern seeded by the atom.
+ */
+export function lessonThumbnailSvg(script: VideoScript, style: VideoSettings["style"], fonts: FontPair, logo: string): string {
+  const key = script.sections.find((x) => x.visual)?.visual;
+  const keyVisual = key ? slideVisual(key, { x: 0, y: 0, width: 440, height: 480 }, visualSteps(key) - 1, visualTheme(style, fonts)) : undefined;
+  return thumbnailSvg(script.title, style, fonts, logo, { sections: script.sections.map((x) => x.heading), seed: script.atomId, ...(keyVisual ? { keyVisual } : {}) });
 }
 
 /** Shortest time a word keeps the highlight to itself (see wordStills). */
@@ -223,21 +238,6 @@ export function audioSpec(video: VideoSettings): OutputSpec {
   return { audioCodec: "aac", audioBitrate: video.audioBitrate, audioRate: 48000, audioChannels: 1 };
 }
 
-/**
- * The one-command equivalent of what {@link render} does per video (stills list + normalised audio
- * in, finished MP4 out). render() itself splits it to encode sound and picture in parallel; the
- * benchmark runs this as its baseline.
- */
-export function singleCommandArgs(list: string, audioWav: string, out: string, video: VideoSettings, durationSec: number): string[] {
-  const v = videoSpec(video);
-  const a = audioSpec(video);
-  return ffmpeg()
-    .input(list, { format: "concat", options: ["-safe", "0"] })
-    .input(audioWav)
-    .output(out, { ...v, ...a, map: ["0:v", "1:a"], faststart: true, durationSec, format: "mp4" })
-    .args();
-}
-
 /** Mixes music under the voice, ducked by a sidechain compressor, into a 48 kHz mono WAV. */
 async function mixMusic(voiceWav: string, music: string, musicDb: number, out: string, signal: AbortSignal): Promise<void> {
   const graph =
@@ -306,7 +306,7 @@ interface EncodedSound {
  */
 async function renderVideo(job: VideoJob, c: JobContext): Promise<EncodedSound> {
   const { video, work, signal } = c;
-  const dur = job.clips.reduce((s, clip) => s + clip.durationSec, 0);
+  const dur = clipsSec(job.clips);
   // Pictures first: resvg draws the slides on the thread pool while this thread prepares the sound.
   // Burned captions are a stream of their own (caption-track.ts): the slides are full frames only when they change.
   const burn = video.burnCaptions && job.cues.length > 0;
@@ -396,7 +396,7 @@ export async function render(input: RenderInput): Promise<RenderResult> {
   // else the lesson's first parts (older scripts).
   const lessonClips = narration.clips.filter((c) => !c.part.startsWith("short-"));
   const ownShort = narration.clips.filter((c) => c.part.startsWith("short-"));
-  const lessonSec = lessonClips.reduce((s, c) => s + c.durationSec, 0);
+  const lessonSec = clipsSec(lessonClips);
   const shortPart = video.makeShort ? (ownShort.length > 0 ? ownShort : shortClips(lessonClips, video.shortMaxSec)) : [];
   const rel = (f: string) => join(relDir, f);
   const files: RenderFiles = {
@@ -406,7 +406,7 @@ export async function render(input: RenderInput): Promise<RenderResult> {
     captionsSrt: rel("captions.srt"),
     captionsVtt: rel("captions.vtt"),
   };
-  const shortSec = video.makeShort ? shortPart.reduce((s, c) => s + c.durationSec, 0) : null;
+  const shortSec = video.makeShort ? clipsSec(shortPart) : null;
   const all = Object.values(files) as string[];
   if ((await Promise.all(all.map((f) => exists(join(artifactsDir, f))))).every(Boolean)) {
     return { files, cached: true, durationSec: lessonSec, shortSec };
@@ -420,21 +420,18 @@ export async function render(input: RenderInput): Promise<RenderResult> {
     const cues = buildCues(lessonClips, cueOptions(LANDSCAPE));
     await writeFile(join(tmp, "captions.srt"), toSrt(cues));
     await writeFile(join(tmp, "captions.vtt"), toVtt(cues));
-    const key = script.sections.find((x) => x.visual)?.visual;
-    const keyVisual = key ? slideVisual(key, { x: 0, y: 0, width: 440, height: 480 }, visualSteps(key) - 1, visualTheme(video.style, fonts)) : undefined;
-    await writePng(join(tmp, "thumbnail.png"), thumbnailSvg(script.title, video.style, fonts, logo, { sections: script.sections.map((x) => x.heading), seed: script.atomId, ...(keyVisual ? { keyVisual } : {}) }), fonts);
+    await writePng(join(tmp, "thumbnail.png"), lessonThumbnailSvg(script, video.style, fonts, logo), fonts);
 
     const jobs: VideoJob[] = [{ name: "lesson", layout: LANDSCAPE, clips: lessonClips, cues }];
     if (video.makeShort) jobs.push({ name: "short", layout: PORTRAIT, clips: shortPart, cues: buildCues(shortPart, cueOptions(PORTRAIT)) });
     const work = join(tmp, "work");
     await mkdir(work);
-    const seconds = (j: VideoJob) => j.clips.reduce((a, c) => a + c.durationSec, 0);
-    const totalSec = jobs.reduce((s, j) => s + seconds(j), 0);
+    const totalSec = jobs.reduce((s, j) => s + clipsSec(j.clips), 0);
     let doneSec = 0;
     let lessonSound: EncodedSound | undefined;
     for (const job of jobs) {
       signal.throwIfAborted();
-      const dur = seconds(job);
+      const dur = clipsSec(job.clips);
       const sound = await renderVideo(job, {
         script,
         video,

@@ -15,6 +15,7 @@ import type { VideoSettings } from "./settings.ts";
 import type { Visual } from "../../shared/visual.ts";
 import { MONO_FONT_FILE, slideVisual, visualBox, visualTheme } from "./slide-visual.ts";
 import { typesetMath } from "./typeset.ts";
+import { esc } from "./visuals/theme.ts";
 
 type Style = VideoSettings["style"];
 
@@ -62,10 +63,8 @@ export const PORTRAIT: Layout = {
 };
 export const THUMBNAIL = { width: 1280, height: 720 } as const;
 
-/** XML-escapes text for SVG. */
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
-}
+// One XML escape for every SVG of the media code (the diagrams own it); re-exported for the slides' callers.
+export { esc };
 
 /**
  * Greedy word wrap by estimated width. resvg does not wrap text, and an estimate (average glyph
@@ -97,7 +96,7 @@ export function wrap(text: string, fontSize: number, maxWidth: number, maxLines:
  * `minRatio` of `size` at least) until every word fits; only text that does not fit even then
  * is cut, as a last resort.
  */
-export function fitLines(text: string, size: number, maxWidth: number, maxLines: number, bold = false, minRatio = 0.6): { size: number; lines: string[] } {
+function fitLines(text: string, size: number, maxWidth: number, maxLines: number, bold = false, minRatio = 0.6): { size: number; lines: string[] } {
   for (let k = 1; k >= minRatio - 1e-9; k -= 0.08) {
     const sz = Math.round(size * k);
     const lines = wrap(text, sz, maxWidth, 99, bold);
@@ -301,9 +300,14 @@ function resvgOptions(fonts: FontPair) {
   };
 }
 
+/** Draws `svg` as PNG, with the slides' fonts (no system fonts). */
+export function svgToPng(svg: string, fonts: FontPair): Buffer {
+  return new Resvg(svg, resvgOptions(fonts)).render().asPng();
+}
+
 /** Draws `svg` to a PNG file. */
 export async function writePng(path: string, svg: string, fonts: FontPair): Promise<void> {
-  await writeFile(path, new Resvg(svg, resvgOptions(fonts)).render().asPng());
+  await writeFile(path, svgToPng(svg, fonts));
 }
 
 /** An RGBA picture, premultiplied alpha (as resvg draws it). */
@@ -319,42 +323,12 @@ export async function rasterize(svg: string, fonts: FontPair): Promise<Rgba> {
   return { width: img.width, height: img.height, pixels: img.pixels };
 }
 
-/**
- * `base` with `band` (premultiplied RGBA, full width) blended over its rows from `top`, as three
- * slices: rows above and below are views into `base` (no copy), only the band rows are new.
- */
-export function overlayBand(base: Rgba, band: Rgba, top: number): RgbaSlices {
-  if (band.width !== base.width) throw new Error("caption band and slide differ in width");
-  const start = top * base.width * 4;
-  const end = Math.min(base.pixels.length, start + band.pixels.length);
-  const out = Buffer.from(base.pixels.subarray(start, end));
-  const b = band.pixels;
-  for (let i = 0; i < out.length; i += 4) {
-    const a = b[i + 3]!;
-    if (a === 0) continue;
-    const k = 255 - a;
-    out[i] = (b[i]! + (out[i]! * k + 127) / 255) | 0;
-    out[i + 1] = (b[i + 1]! + (out[i + 1]! * k + 127) / 255) | 0;
-    out[i + 2] = (b[i + 2]! + (out[i + 2]! * k + 127) / 255) | 0;
-    out[i + 3] = 255;
-  }
-  return { width: base.width, height: base.height, slices: [base.pixels.subarray(0, start), out, base.pixels.subarray(end)] };
-}
-
-/** A picture whose pixel rows are stored as consecutive slices. */
-export interface RgbaSlices {
-  width: number;
-  height: number;
-  slices: Buffer[];
-}
-
 /** Writes an uncompressed PAM (RGBA) file for ffmpeg. */
-export async function writePam(path: string, img: Rgba | RgbaSlices): Promise<void> {
-  const body = "slices" in img ? img.slices : [img.pixels];
+export async function writePam(path: string, img: Rgba): Promise<void> {
   const header = Buffer.from(`P7\nWIDTH ${img.width}\nHEIGHT ${img.height}\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n`, "ascii");
   const fh = await open(path, "w");
   try {
-    await fh.writev([header, ...body]);
+    await fh.writev([header, img.pixels]);
   } finally {
     await fh.close();
   }

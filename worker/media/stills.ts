@@ -1,13 +1,12 @@
 /**
- * Draws a video's stills: each part's slide once, each caption as a small transparent band,
- * blended onto a copy of its slide in memory. A one-minute lesson has ~25 captions but only ~5
- * slides, so this draws ~5 full frames instead of ~25 and keeps rendering well under the encode.
+ * Draws a video's slide stills: each part's slide (and each build-up step of its diagram) once,
+ * however many stills show it. Burned-in captions are not drawn here: they are a stream of their
+ * own (caption-track.ts), so a slide is a full frame only when it changes.
  */
 import { join } from "node:path";
 import type { FontPair } from "./fonts.ts";
 import type { VideoSettings } from "./settings.ts";
-import { captionSvg } from "./caption-art.ts";
-import { baseSvg, captionBand, logoAt, overlayBand, rasterize, writePam, type Layout, type SlideContent } from "./slides.ts";
+import { baseSvg, logoAt, rasterize, writePam, type Layout, type SlideContent } from "./slides.ts";
 
 /** One picture on screen, from `start` to `end` seconds: a part's slide and maybe a caption. */
 export interface Still {
@@ -24,7 +23,7 @@ export interface Still {
   end: number;
 }
 
-/** At most this many full frames (8 MB each at 1080p) are in flight at once. */
+/** At most this many stills are written at once. */
 const IN_FLIGHT = 4;
 
 export interface DrawStillsInput {
@@ -58,7 +57,6 @@ export async function drawStills(o: DrawStillsInput): Promise<string[]> {
     }),
   );
   const bases = new Map(keys.map((k, i) => [k, drawn[i]!]));
-  const band = captionBand(o.layout);
   const names = o.stills.map((_, i) => `${o.prefix}-${String(i).padStart(4, "0")}.pam`);
   let next = 0;
   const worker = async () => {
@@ -68,9 +66,7 @@ export async function drawStills(o: DrawStillsInput): Promise<string[]> {
       const still = o.stills[i]!;
       const base = bases.get(`${still.clip}:${still.step ?? 0}`);
       if (!base) throw new Error(`still ${i} refers to part ${still.clip}, which has no slide`);
-      const caption = still.caption ? captionSvg(still.lines ?? [still.caption], still.highlight ?? -1, o.layout, o.style, o.fonts) : null;
-      const img = caption ? overlayBand(base, await rasterize(caption, o.fonts), band.top) : base;
-      await writePam(join(o.dir, names[i]!), img);
+      await writePam(join(o.dir, names[i]!), base);
     }
   };
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, o.stills.length) }, worker));

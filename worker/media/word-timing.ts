@@ -130,6 +130,15 @@ export function placeInSpan(words: string[], start: number, end: number): WordTi
 }
 
 /**
+ * Places `words` inside the voiced span of `pcm` (see {@link voicedSpan}), which starts `at`
+ * seconds into the clip: the timing of a voice that gives no word times.
+ */
+export function placeInVoiced(words: string[], pcm: { sampleRate: number; channels: number; samples: Int16Array }, at: number): WordTime[] {
+  const [from, to] = voicedSpan(pcm);
+  return placeInSpan(words, at + from, at + to);
+}
+
+/**
  * The written tokens' times from the spoken words' times: a token spans its spoken words; a token
  * with no spoken word (a lone dash) gets an empty span where the previous one ended.
  */

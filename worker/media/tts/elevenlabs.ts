@@ -7,7 +7,7 @@
 import type { VoiceSettings } from "../settings.ts";
 import type { SpokenText } from "../spoken.ts";
 import { joinPcm, pcmDuration, pcmFromRaw, type Pcm } from "../wav.ts";
-import { placeInSpan, timesFromAlignment, voicedSpan, type CharacterAlignment, type WordTime } from "../word-timing.ts";
+import { placeInVoiced, timesFromAlignment, type CharacterAlignment, type WordTime } from "../word-timing.ts";
 import { httpTtsError, TtsError } from "./errors.ts";
 import { splitSentences, type SpeechProvider, type TimedSpeech } from "./provider.ts";
 
@@ -41,6 +41,21 @@ export function elevenLabsProvider(s: VoiceSettings["elevenlabs"], env: NodeJS.P
   if (!voiceId) {
     throw new TtsError('voice.provider is "elevenlabs" but voice.elevenlabs.voiceId is not set: run "factory voice clone <samples…>" first.', false);
   }
+  // One text-to-speech request: plain PCM, or (timed) JSON with the PCM and its character alignment.
+  const request = (text: string, timed: boolean, signal: AbortSignal) =>
+    call(
+      `${s.baseUrl.replace(/\/$/, "")}/v1/text-to-speech/${encodeURIComponent(voiceId)}${timed ? "/with-timestamps" : ""}?output_format=pcm_${SAMPLE_RATE}`,
+      {
+        method: "POST",
+        headers: { "xi-api-key": key, "content-type": "application/json", accept: timed ? "application/json" : "audio/pcm" },
+        body: JSON.stringify({
+          text,
+          model_id: s.modelId,
+          voice_settings: { stability: s.stability, similarity_boost: s.similarityBoost },
+        }),
+      },
+      signal,
+    );
   return {
     name: "elevenlabs",
     voice: voiceId,
@@ -48,20 +63,7 @@ export function elevenLabsProvider(s: VoiceSettings["elevenlabs"], env: NodeJS.P
     async synthesize(text: string, signal: AbortSignal): Promise<Pcm> {
       const parts: Pcm[] = [];
       for (const chunk of splitSentences(text.replace(/\s+/g, " ").trim(), MAX_CHARS)) {
-        const url = `${s.baseUrl.replace(/\/$/, "")}/v1/text-to-speech/${encodeURIComponent(voiceId)}?output_format=pcm_${SAMPLE_RATE}`;
-        const res = await call(
-          url,
-          {
-            method: "POST",
-            headers: { "xi-api-key": key, "content-type": "application/json", accept: "audio/pcm" },
-            body: JSON.stringify({
-              text: chunk,
-              model_id: s.modelId,
-              voice_settings: { stability: s.stability, similarity_boost: s.similarityBoost },
-            }),
-          },
-          signal,
-        );
+        const res = await request(chunk, false, signal);
         parts.push(pcmFromRaw(new Uint8Array(await res.arrayBuffer()), SAMPLE_RATE));
       }
       return joinPcm(parts);
@@ -71,20 +73,7 @@ export function elevenLabsProvider(s: VoiceSettings["elevenlabs"], env: NodeJS.P
       const words: WordTime[] = [];
       let at = 0;
       for (const chunk of wordChunks(spoken.words, MAX_CHARS)) {
-        const url = `${s.baseUrl.replace(/\/$/, "")}/v1/text-to-speech/${encodeURIComponent(voiceId)}/with-timestamps?output_format=pcm_${SAMPLE_RATE}`;
-        const res = await call(
-          url,
-          {
-            method: "POST",
-            headers: { "xi-api-key": key, "content-type": "application/json", accept: "application/json" },
-            body: JSON.stringify({
-              text: chunk.join(" "),
-              model_id: s.modelId,
-              voice_settings: { stability: s.stability, similarity_boost: s.similarityBoost },
-            }),
-          },
-          signal,
-        );
+        const res = await request(chunk.join(" "), true, signal);
         const body = (await res.json().catch(() => null)) as { audio_base64?: string; alignment?: CharacterAlignment | null } | null;
         if (!body?.audio_base64) throw new TtsError("ElevenLabs answered with-timestamps without audio_base64", true);
         const pcm = pcmFromRaw(Buffer.from(body.audio_base64, "base64"), SAMPLE_RATE);
@@ -106,8 +95,7 @@ function chunkTimes(words: string[], alignment: CharacterAlignment | null | unde
       // fall through: an alignment we cannot read still leaves usable audio
     }
   }
-  const [from, to] = voicedSpan(pcm);
-  return placeInSpan(words, at + from, at + to);
+  return placeInVoiced(words, pcm, at);
 }
 
 /** Consecutive runs of `words` of at most `maxChars` (joined by spaces), cut after sentence ends where possible. */

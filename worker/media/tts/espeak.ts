@@ -16,6 +16,7 @@ import ESpeakNg from "espeak-ng";
 import type { VoiceSettings } from "../settings.ts";
 import type { SpokenText } from "../spoken.ts";
 import { parseWav, type Pcm } from "../wav.ts";
+import { esc } from "../visuals/theme.ts";
 import { phrases, placeInSpan, voicedSpan } from "../word-timing.ts";
 import { speakByPhrases, type SpeechProvider, type TimedSpeech } from "./provider.ts";
 
@@ -39,8 +40,24 @@ function espeakModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-// Phrases are shared with the generic fallback in provider.ts; re-exported for callers of this module.
-export { phrases } from "../word-timing.ts";
+/** `text` as one command-line argument: whitespace folded, and a leading "-" not read as an option by espeak's argument parser. */
+export function espeakText(text: string): string {
+  return text.replace(/\s+/g, " ").trim().replace(/^-/, " -");
+}
+
+/** Runs eSpeak NG once with `args`, on a fresh instance of the module compiled once per process. */
+export async function runEspeak(args: string[], print: (line: string) => void, printErr: (line: string) => void): Promise<Awaited<ReturnType<typeof ESpeakNg>>> {
+  const module = await espeakModule();
+  return ESpeakNg({
+    arguments: args,
+    print,
+    printErr,
+    instantiateWasm: (imports, done) => {
+      Wasm.instantiate(module, imports).then(done, (err: unknown) => printErr(String(err)));
+      return {};
+    },
+  });
+}
 
 /** Silence asked for between phrases: longer than any pause eSpeak makes itself, so it is found again. */
 const BREAK_SEC = 0.9;
@@ -106,28 +123,16 @@ export function splitAtBreaks(pcm: Pcm, pauses: number[]): { pcm: Pcm; spans: [n
   return { pcm: { sampleRate: pcm.sampleRate, channels: pcm.channels, samples }, spans };
 }
 
-/** XML-escapes text for eSpeak's SSML mode. */
-function xml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
-}
-
 /** The eSpeak NG provider. */
 export function espeakProvider(s: VoiceSettings["espeak"]): SpeechProvider {
   const run = async (text: string, signal: AbortSignal, ssml = false): Promise<Pcm> => {
     signal.throwIfAborted();
-    // A leading "-" would be read as an option by espeak's argument parser.
-    const safe = text.replace(/\s+/g, " ").trim().replace(/^-/, " -");
     const errors: string[] = [];
-    const module = await espeakModule();
-    const instance = await ESpeakNg({
-      arguments: [...(ssml ? ["-m"] : []), "-w", "out.wav", "-v", s.voice, "-s", String(s.speed), "-p", String(s.pitch), safe],
-      print: () => {},
-      printErr: (line: string) => errors.push(line),
-      instantiateWasm: (imports, done) => {
-        Wasm.instantiate(module, imports).then(done, (err: unknown) => errors.push(String(err)));
-        return {};
-      },
-    });
+    const instance = await runEspeak(
+      [...(ssml ? ["-m"] : []), "-w", "out.wav", "-v", s.voice, "-s", String(s.speed), "-p", String(s.pitch), espeakText(text)],
+      () => {},
+      (line) => errors.push(line),
+    );
     let wav: Uint8Array;
     try {
       wav = instance.FS.readFile("out.wav");
@@ -149,7 +154,7 @@ export function espeakProvider(s: VoiceSettings["espeak"]): SpeechProvider {
       // One run for the whole part, phrases parted by a long break that is found and shortened
       // again: each phrase's span is measured, at the cost of one eSpeak start instead of one per phrase.
       if (groups.length > 1) {
-        const ssml = `<speak>${texts.map((t) => xml(t.join(" "))).join(`<break time="${Math.round(BREAK_SEC * 1000)}ms"/>`)}</speak>`;
+        const ssml = `<speak>${texts.map((t) => esc(t.join(" "))).join(`<break time="${Math.round(BREAK_SEC * 1000)}ms"/>`)}</speak>`;
         const pauses = texts.slice(0, -1).map((t) => (/[.!?]$/.test(t.at(-1)!) ? SENTENCE_PAUSE_SEC : CLAUSE_PAUSE_SEC));
         const split = splitAtBreaks(await run(ssml, signal, true), pauses);
         if (split) return { pcm: split.pcm, words: texts.flatMap((t, k) => placeInSpan(t, split.spans[k]![0], split.spans[k]![1])) };

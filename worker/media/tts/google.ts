@@ -11,10 +11,10 @@
  */
 import { google, type texttospeech_v1, type texttospeech_v1beta1 } from "googleapis";
 import type { VoiceSettings } from "../settings.ts";
-import { esc } from "../slides.ts";
+import { esc } from "../visuals/theme.ts";
 import type { SpokenText } from "../spoken.ts";
 import { joinPcm, parseWav, pcmDuration, type Pcm } from "../wav.ts";
-import { placeInSpan, timesFromMarks, voicedSpan, type WordTime } from "../word-timing.ts";
+import { placeInVoiced, timesFromMarks, type WordTime } from "../word-timing.ts";
 import { httpTtsError, TtsError } from "./errors.ts";
 import { splitSentences, type SpeechProvider, type TimedSpeech } from "./provider.ts";
 
@@ -97,11 +97,7 @@ export function googleProvider(s: VoiceSettings["google"], env: NodeJS.ProcessEn
         try {
           const res = await client.text.synthesize(
             {
-              requestBody: {
-                input: { ssml },
-                voice: { languageCode: s.languageCode, name: s.voice },
-                audioConfig: { audioEncoding: "LINEAR16", sampleRateHertz: SAMPLE_RATE, speakingRate: s.speakingRate, pitch: s.pitch },
-              },
+              requestBody: { input: { ssml }, voice, audioConfig },
             },
             { signal, retry: false },
           );
@@ -136,8 +132,7 @@ export function googleProvider(s: VoiceSettings["google"], env: NodeJS.ProcessEn
         if (data.timepoints?.length) words.push(...timesFromMarks(data.timepoints, req.count, dur, at, req.first));
         else {
           // Some voices (Chirp, Journey) ignore marks: spread the words over the voiced audio instead.
-          const [from, to] = voicedSpan(pcm);
-          words.push(...placeInSpan(spoken.words.slice(req.first, req.first + req.count), at + from, at + to));
+          words.push(...placeInVoiced(spoken.words.slice(req.first, req.first + req.count), pcm, at));
         }
         parts.push(pcm);
         at += dur;

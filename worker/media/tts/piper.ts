@@ -13,9 +13,9 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import ESpeakNg from "espeak-ng";
 import { z } from "zod";
 import type { Pcm } from "../wav.ts";
+import { espeakText, runEspeak } from "./espeak.ts";
 import type { SpeechProvider } from "./provider.ts";
 
 /** Where Piper voices are published (the owner downloads one .onnx and its .onnx.json). */
@@ -71,13 +71,12 @@ export function phonemeIds(clauses: readonly string[], map: PiperVoiceConfig["ph
 /** eSpeak NG's IPA for `text`, one string per clause (the WASM build prints a line per clause). */
 export async function espeakIpa(text: string, voice: string): Promise<string[]> {
   const lines: string[] = [];
-  const safe = text.replace(/\s+/g, " ").trim().replace(/^-/, " -");
-  await ESpeakNg({ arguments: ["-q", "--ipa", "-v", voice, safe], print: (l) => lines.push(l), printErr: () => {} });
+  await runEspeak(["-q", "--ipa", "-v", voice, espeakText(text)], (l) => lines.push(l), () => {});
   return lines.map((l) => l.trim()).filter(Boolean);
 }
 
 /** Float samples in [-1, 1] as 16-bit PCM. */
-export function floatToPcm(samples: Float32Array, sampleRate: number): Pcm {
+function floatToPcm(samples: Float32Array, sampleRate: number): Pcm {
   const out = new Int16Array(samples.length);
   for (let i = 0; i < samples.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32767)));
   return { sampleRate, channels: 1, samples: out };
@@ -94,7 +93,7 @@ export function piperProblems(s: PiperSettings, hasRuntime = ortInstalled()): st
 }
 
 /** Whether onnxruntime-node can be loaded from here. */
-export function ortInstalled(): boolean {
+function ortInstalled(): boolean {
   try {
     createRequire(import.meta.url).resolve("onnxruntime-node");
     return true;

@@ -9,7 +9,7 @@ import type { MediaAssets, VideoScript } from "../../../shared/models.ts";
 import { contentHash } from "../hash.ts";
 import { spokenForm, SPOKEN_VERSION, type SpokenText } from "../spoken.ts";
 import { encodeWav, joinPcm, parseWav, pcmDuration, type Pcm } from "../wav.ts";
-import { phrases, placeInSpan, roundTimes, voicedSpan, writtenTimes, type WordTime } from "../word-timing.ts";
+import { phrases, placeInVoiced, roundTimes, writtenTimes, type WordTime } from "../word-timing.ts";
 
 /** Speech with the time of each spoken word (one entry per `SpokenText.words`, seconds from the start). */
 export interface TimedSpeech {
@@ -51,8 +51,7 @@ export async function speakByPhrases(synthesize: (text: string) => Promise<Pcm>,
   for (const group of phrases(spoken.words)) {
     const text = group.map((i) => spoken.words[i]!);
     const pcm = await synthesize(text.join(" "));
-    const [from, to] = voicedSpan(pcm);
-    words.push(...placeInSpan(text, at + from, at + to));
+    words.push(...placeInVoiced(text, pcm, at));
     parts.push(pcm);
     at += pcmDuration(pcm);
   }

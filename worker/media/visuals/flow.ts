@@ -7,7 +7,7 @@ import type { FlowVisual } from "../../../shared/visual.ts";
 import { type Box, type VisualTheme, fitSize, r, text, textWidth } from "./theme.ts";
 
 /** Layer of each node: the longest chain of forward edges leading to it (back edges ignored). */
-export function layers(v: FlowVisual): Map<string, number> {
+function layers(v: FlowVisual): Map<string, number> {
   const order = new Map(v.nodes.map((n, i) => [n.id, i]));
   const layer = new Map(v.nodes.map((n) => [n.id, 0]));
   // Edges that go to an earlier-listed node close a loop; they do not push layers.
