@@ -11,6 +11,11 @@ describe("captions", () => {
     expect(cues.map((c) => c.lines.join(" ")).join(" ")).toBe(text);
   });
 
+  it("keeps 'such as' together", () => {
+    const cues = buildCues([{ text: "A digital output does the opposite: a 1 in the program switches a load such as a contactor coil, a solenoid valve or a lamp.", durationSec: 8 }], { maxChars: 42, maxLines: 2 });
+    for (const line of cues.flatMap((c) => c.lines)) expect(line).not.toMatch(/\bsuch$/);
+  });
+
   it("never ends a line on a particle before a preposition ('coils on | at once')", () => {
     const cues = buildCues([{ text: "Ten such coils on at once need 1 A from the supply.", durationSec: 4 }], { maxChars: 42, maxLines: 2 });
     expect(cues.flatMap((c) => c.lines)).toEqual(["Ten such coils on at once need 1 A", "from the supply."]);

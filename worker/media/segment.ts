@@ -109,7 +109,7 @@ const PHRASAL = new Set(["divided", "multiplied", "equal", "due", "according", "
 const RELATIONS = new Set(["equals", "=", "gives"]);
 /** Words that bind to the word after them: a line never ends on one. */
 const ARTICLES = new Set(["a", "an", "the"]);
-const BINDING = new Set(["its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "each", "every", "no", "not", "very", "more", "less", "most", "least"]);
+const BINDING = new Set(["its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "each", "every", "no", "not", "very", "more", "less", "most", "least", "such"]);
 /** Units and unit-like words a number must keep. */
 const UNIT = /^(?:%|[kmMµu]?[VAWΩ]|V(?:DC|AC)|[kmMµun]?s|ms|min|h|Hz|kHz|MHz|°[CF]?|deg|degrees?|[kmM]?ohms?|volts?|amps?|amperes?|watts?|milliamps?|milliseconds?|seconds?|minutes?|hours?|percent|bits?|bytes?|words?|mm|cm|m|kg|g|rpm|bar|psi|N|Nm|DC|AC|x|times)[.,;:!?)]*$/;
 const NUMBER = /^[(\[]?[-+−]?\$?\d[\d,]*(?:\.\d+)?[.,;:]?$/;
