@@ -53,9 +53,20 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayPro
   };
   const secret = firstOf(vars.GITHUB_WEBHOOK_SECRET!);
   const token = firstOf(vars.WORKER_TOKENS!);
-  const port = opts.port ?? (await freePort());
+  let port = opts.port ?? (await freePort());
+  let child: ChildProcess;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      child = await launch(port, persistDir, vars, `http://127.0.0.1:${port}`);
+      break;
+    } catch (e) {
+      // A free port can be taken between asking and wrangler's bind (tests start relays in
+      // parallel): a port we picked is picked again; one the caller chose is its to keep.
+      if (opts.port !== undefined || attempt >= 3 || !/Address already in use/.test((e as Error).message)) throw e;
+      port = await freePort();
+    }
+  }
   const url = `http://127.0.0.1:${port}`;
-  let child = await launch(port, persistDir, vars, url);
 
   const relay: RelayProcess = {
     url,
